@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** fsync a directory so that a rename or create inside it survives a power cut. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function tempNameFor(path: string): string {
+  // Hidden and suffixed so that queue listings and humans both recognise it as a temp file.
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * Replaces `path` atomically and durably: write a temp file in the same directory, fsync it, rename it over the
+ * target, fsync the directory. A kill at any instant leaves either the old or the new content, never a mix.
+ */
+export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
+  const temp = tempNameFor(path);
+  const handle = await open(temp, 'wx', mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await fsyncDir(dirname(path));
+}
+
+/** Creates `path` durably, failing with EEXIST if it is already there (never overwrites). */
+export async function writeFileExclusive(path: string, data: string, mode = 0o644): Promise<void> {
+  const handle = await open(path, 'wx', mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fsyncDir(dirname(path));
+}

@@ -1,0 +1,21 @@
+import type { Redactor } from './redact.js';
+
+/** Everything a command prints on stdout goes through here: either one JSON document or human text. */
+export interface Output {
+  /** Human text (a trailing newline is added when missing). */
+  text(text: string): void;
+  /** The single JSON document of `--json` mode. */
+  json(document: unknown): void;
+}
+
+export function createOutput(write: (text: string) => void, redactor: Redactor): Output {
+  return {
+    text(text) {
+      if (text === '') return;
+      write(redactor.apply(text.endsWith('\n') ? text : text + '\n'));
+    },
+    json(document) {
+      write(redactor.apply(JSON.stringify(document, null, 2)) + '\n');
+    },
+  };
+}

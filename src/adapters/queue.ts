@@ -1,0 +1,245 @@
+import { constants } from 'node:fs';
+import { link, lstat, mkdir, open, readdir, readlink, rename, unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { errnoCode } from '../core/errors.js';
+import { hasFooter, renderFooter, type FooterFields, type Outcome } from '../core/footer.js';
+import { MAX_TASK_BYTES, decodeTaskBytes } from '../core/task.js';
+import { fsyncDir, writeFileExclusive } from './fs-atomic.js';
+
+/**
+ * The task queue on disk (DESIGN §4): `<project>/.agent-queue/{inbox,done,failed}`. One task `T` is in exactly one
+ * state at any instant, told by which files exist. Every move is a rename or a no-clobber link, never a copy.
+ */
+
+export const QUEUE_DIR = '.agent-queue';
+export const MARKERS = ['.delegating', '.delegated', '.dispatched'] as const;
+export type Marker = (typeof MARKERS)[number];
+
+export interface InboxTask {
+  project: string;
+  /** The task file name, `T.md`. */
+  name: string;
+  /** `<inbox>/T.md` (may be absent when only a marker is left). */
+  path: string;
+  hasFile: boolean;
+  /** `inbox/T.md.delegating`: a submission was started (intent with the idempotency key). */
+  delegating: boolean;
+  /** `inbox/T.md.delegated`: a job exists on the platform. */
+  delegated: boolean;
+  /** `inbox/T.md.dispatched`: claimed by a pool session. */
+  dispatched: boolean;
+}
+
+export interface InboxListing {
+  project: string;
+  inbox: string;
+  exists: boolean;
+  tasks: InboxTask[];
+}
+
+export function queuePaths(project: string) {
+  const root = join(project, QUEUE_DIR);
+  return { root, inbox: join(root, 'inbox'), done: join(root, 'done'), failed: join(root, 'failed') };
+}
+
+/** Hidden files, editor and temp files, and anything that is not `*.md` or one of our markers are not tasks. */
+function classify(fileName: string): { task: string; marker: Marker | null } | null {
+  if (fileName.startsWith('.') || fileName.endsWith('~')) return null;
+  if (fileName.endsWith('.md')) return { task: fileName, marker: null };
+  for (const marker of MARKERS) {
+    if (fileName.endsWith('.md' + marker)) return { task: fileName.slice(0, -marker.length), marker };
+  }
+  return null;
+}
+
+export async function listInbox(project: string): Promise<InboxListing> {
+  const { inbox } = queuePaths(project);
+  let entries;
+  try {
+    entries = await readdir(inbox, { withFileTypes: true });
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return { project, inbox, exists: false, tasks: [] };
+    throw error;
+  }
+  const byName = new Map<string, InboxTask>();
+  for (const entry of entries) {
+    if (entry.isDirectory()) continue;
+    const kind = classify(entry.name);
+    if (!kind) continue;
+    let task = byName.get(kind.task);
+    if (!task) {
+      task = { project, name: kind.task, path: join(inbox, kind.task), hasFile: false, delegating: false, delegated: false, dispatched: false };
+      byName.set(kind.task, task);
+    }
+    if (kind.marker === null) task.hasFile = true;
+    else task[kind.marker.slice(1) as 'delegating' | 'delegated' | 'dispatched'] = true;
+  }
+  const tasks = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { project, inbox, exists: true, tasks };
+}
+
+export type TaskRead =
+  | { ok: true; text: string; mtimeMs: number; size: number }
+  | { ok: false; reason: string; gone?: true };
+
+/**
+ * Reads a task file without following symlinks (a link pointing elsewhere is refused, not read) and without
+ * reading more than the size limit.
+ */
+export async function readTaskFile(path: string): Promise<TaskRead> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === 'ENOENT') return { ok: false, reason: 'task file disappeared', gone: true };
+    if (code === 'ELOOP') {
+      const target = await readlink(path).catch(() => '?');
+      return { ok: false, reason: `task file is a symlink (to ${target}); tasks must be regular files` };
+    }
+    return { ok: false, reason: `cannot open task file: ${code ?? String(error)}` };
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return { ok: false, reason: 'task path is not a regular file' };
+    if (info.size > MAX_TASK_BYTES) {
+      return { ok: false, reason: `task file is ${info.size} bytes, over the ${MAX_TASK_BYTES}-byte limit` };
+    }
+    const decoded = decodeTaskBytes(await handle.readFile());
+    if (!decoded.ok) return decoded;
+    return { ok: true, text: decoded.text, mtimeMs: info.mtimeMs, size: info.size };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Claims a pending task by renaming `T.md` to `T.md.dispatched` (atomic: a kill leaves one name or the other).
+ * Returns the claimed path, or null when another run won the race (ENOENT): the loser simply moves on. A
+ * `.dispatched` file already there (older tooling) is never overwritten: the task is left pending and reported.
+ */
+export async function claimTask(task: Pick<InboxTask, 'path'>): Promise<string | null> {
+  const claimed = `${task.path}.dispatched`;
+  const existing = await lstat(claimed).catch((error: unknown) => {
+    if (errnoCode(error) === 'ENOENT') return null;
+    throw error;
+  });
+  if (existing) return null;
+  try {
+    await rename(task.path, claimed);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return null;
+    throw error;
+  }
+  await fsyncDir(join(claimed, '..'));
+  return claimed;
+}
+
+/** Puts a claimed task back to pending (`T.md.dispatched` → `T.md`), never over a new `T.md` that appeared since. */
+export async function unclaimTask(claimedPath: string): Promise<string> {
+  const pending = claimedPath.replace(/\.dispatched$/, '');
+  try {
+    await link(claimedPath, pending);
+    await unlink(claimedPath);
+    return pending;
+  } catch (error) {
+    if (errnoCode(error) !== 'EEXIST') throw error;
+    // A task of the same name arrived meanwhile: keep both, under a free name.
+    const dir = join(pending, '..');
+    const moved = await linkNoClobber(claimedPath, dir, basename(pending));
+    await unlink(claimedPath);
+    return moved;
+  }
+}
+
+/**
+ * Moves a task file into `done/` or `failed/` with a footer, never overwriting (a clash gets `-1`, `-2`...).
+ * Crash-safe and idempotent: link → footer → unlink. If a previous run died after the link, the source still has a
+ * second name in the destination; we find it by inode and finish the job instead of making a copy.
+ */
+export async function moveWithFooter(source: string, project: string, outcome: Outcome, fields: FooterFields): Promise<string> {
+  const destDir = queuePaths(project)[outcome];
+  await mkdir(destDir, { recursive: true });
+  const taskName = basename(source).replace(/\.md\.(dispatched|delegated|delegating)$/, '.md');
+  const footer = renderFooter(outcome, fields);
+
+  const info = await lstat(source);
+  if (info.isSymbolicLink()) {
+    // Never write through a link that points elsewhere: record it as a plain file and drop the link.
+    const target = await readlink(source);
+    const dest = await createNoClobber(destDir, taskName, `(task file was a symlink to ${target}; its target was not read)` + footer);
+    await unlink(source);
+    return dest;
+  }
+  const dest = (info.nlink > 1 ? await findTwin(destDir, info.ino) : null) ?? (await linkNoClobber(source, destDir, taskName));
+  await appendFooterOnce(dest, footer);
+  await unlink(source);
+  await fsyncDir(join(source, '..'));
+  return dest;
+}
+
+async function findTwin(dir: string, ino: number): Promise<string | null> {
+  for (const name of await readdir(dir)) {
+    const info = await lstat(join(dir, name)).catch(() => null);
+    if (info?.ino === ino) return join(dir, name);
+  }
+  return null;
+}
+
+function candidateName(taskName: string, n: number): string {
+  if (n === 0) return taskName;
+  const stem = taskName.replace(/\.md$/, '');
+  return `${stem}-${n}.md`;
+}
+
+const MAX_SUFFIX = 10_000;
+
+async function linkNoClobber(source: string, destDir: string, taskName: string): Promise<string> {
+  for (let n = 0; n < MAX_SUFFIX; n++) {
+    const dest = join(destDir, candidateName(taskName, n));
+    try {
+      await link(source, dest);
+      await fsyncDir(destDir);
+      return dest;
+    } catch (error) {
+      if (errnoCode(error) !== 'EEXIST') throw error;
+    }
+  }
+  throw new Error(`no free name for ${taskName} in ${destDir}`);
+}
+
+async function createNoClobber(destDir: string, taskName: string, content: string): Promise<string> {
+  for (let n = 0; n < MAX_SUFFIX; n++) {
+    const dest = join(destDir, candidateName(taskName, n));
+    try {
+      await writeFileExclusive(dest, content);
+      return dest;
+    } catch (error) {
+      if (errnoCode(error) !== 'EEXIST') throw error;
+    }
+  }
+  throw new Error(`no free name for ${taskName} in ${destDir}`);
+}
+
+/** Appends the footer unless the file already ends with one of ours (a resumed move). */
+async function appendFooterOnce(path: string, footer: string): Promise<void> {
+  const handle = await open(path, constants.O_RDWR | constants.O_APPEND | constants.O_NOFOLLOW);
+  try {
+    const { size } = await handle.stat();
+    const tailSize = Math.min(size, 4096);
+    const tail = Buffer.alloc(tailSize);
+    await handle.read(tail, 0, tailSize, size - tailSize);
+    if (hasFooter(tail.toString('utf8'))) return;
+    await handle.appendFile(footer);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes a file next to a finished task (e.g. `done/T.result.md`) under a name that clashes with nothing. */
+export async function writeBeside(finishedTask: string, suffix: string, content: string): Promise<string> {
+  const dir = join(finishedTask, '..');
+  const name = basename(finishedTask).replace(/\.md$/, suffix);
+  return createNoClobber(dir, name, content);
+}

@@ -1,0 +1,49 @@
+import { mkdir, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errnoCode, errorMessage } from '../core/errors.js';
+import { emptyState, normalizeState, type State } from '../core/state.js';
+import { writeFileAtomic } from './fs-atomic.js';
+import type { LockHandle } from './lock.js';
+import type { Log } from './log.js';
+
+export interface StateStore {
+  readonly path: string;
+  /** The current state; a missing file is a fresh state, a corrupt one is moved aside (loudly) and replaced. */
+  load(): Promise<State>;
+  /** Writes atomically and durably. Needs the lock: a lost lock aborts here, before anything is written. */
+  save(state: State, lock: LockHandle): Promise<void>;
+}
+
+export function createStateStore(stateDir: string, log: Log, now: () => Date): StateStore {
+  const path = join(stateDir, 'state.json');
+  return {
+    path,
+    async load() {
+      await mkdir(stateDir, { recursive: true, mode: 0o700 });
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (error) {
+        if (errnoCode(error) === 'ENOENT') return emptyState();
+        throw error;
+      }
+      let parsed;
+      try {
+        parsed = normalizeState(JSON.parse(text));
+      } catch (error) {
+        parsed = { ok: false as const, reason: `not valid JSON (${errorMessage(error)})` };
+      }
+      if (parsed.ok) return parsed.state;
+      const aside = `${path}.corrupt-${now().toISOString().replace(/[:.]/g, '-')}`;
+      await rename(path, aside);
+      log.error(`state file ${path} is unreadable: ${parsed.reason}. It was moved to ${aside} and a fresh state started; ` +
+        'sessions and counters will be rediscovered by reconcile. Inspect the moved file if this repeats.');
+      return emptyState();
+    },
+    async save(state, lock) {
+      lock.assertHeld();
+      await mkdir(stateDir, { recursive: true, mode: 0o700 });
+      await writeFileAtomic(path, JSON.stringify(state, null, 2) + '\n', 0o600);
+    },
+  };
+}

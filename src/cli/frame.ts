@@ -1,0 +1,136 @@
+import { Command, CommanderError, Option } from 'commander';
+import { createColors } from 'picocolors';
+import { ExitCode, FailoverError, errorMessage } from '../core/errors.js';
+import type { Style } from '../core/format.js';
+import { createBaseContext, withConfig, type BaseContext, type Context, type GlobalOptions } from '../context.js';
+
+/** What a command module exports (src/commands/*): a run that returns a plain JSON-safe result, and its rendering. */
+export interface CommandModule<O, R, C extends BaseContext = Context> {
+  run(options: O, ctx: C): Promise<R>;
+  render(result: R, style: Style): string;
+  /** Non-zero exit codes that come with a result (e.g. status → 3 while the partial-swap flag is set). */
+  exitCode?(result: R): number;
+}
+
+export interface CommonFlags extends GlobalOptions {
+  dryRun?: boolean;
+}
+
+/** The options every command takes (DESIGN §3); `--dry-run` only where the command changes anything. */
+export function withCommonOptions(command: Command, { dryRun }: { dryRun: boolean }): Command {
+  command
+    .option('--config <path>', 'config file (default: $CLAUDE_FAILOVER_CONFIG, else $XDG_CONFIG_HOME/claude-failover/config.yaml)')
+    .option('--json', 'print exactly one JSON document on stdout (logs stay on stderr)')
+    .option('-v, --verbose', 'debug logging on stderr');
+  if (dryRun) command.option('--dry-run', 'show what would change without changing anything');
+  return command;
+}
+
+export function example(command: Command, ...lines: string[]): Command {
+  return command.addHelpText('after', `\nExample:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
+}
+
+/** Test seam: where the CLI writes and what environment it sees. */
+let ioOverride: Parameters<typeof createBaseContext>[1] | undefined;
+export function setProcessIo(io: typeof ioOverride): void {
+  ioOverride = io;
+}
+
+function setExitCode(code: number): void {
+  // The single place (with the commander error handler below) where an exit code is decided.
+  process.exitCode = code;
+}
+
+type NeedsConfig = 'config' | 'none' | 'optional-config';
+
+/**
+ * Runs one command: builds its context, runs it, prints its result (human text or one JSON document) and maps
+ * errors to the exit-code table. Nothing below this calls process.exit().
+ */
+export async function execute<O, R, C extends BaseContext>(
+  load: () => Promise<CommandModule<O, R, C>>,
+  options: NoInfer<O> & CommonFlags,
+  needs: NeedsConfig = 'config',
+): Promise<void> {
+  const base = createBaseContext(options, ioOverride);
+  try {
+    const module = await load();
+    const ctx = (needs === 'none' ? base : await contextWithConfig(options, base, needs)) as C;
+    const result = await module.run(options, ctx);
+    if (options.json) base.out.json(result);
+    else base.out.text(module.render(result, styleFor(base.color)));
+    setExitCode(module.exitCode?.(result) ?? ExitCode.ok);
+  } catch (error) {
+    reportError(error, base, options);
+  }
+}
+
+async function contextWithConfig(options: GlobalOptions, base: BaseContext, needs: NeedsConfig): Promise<BaseContext | Context> {
+  try {
+    return await withConfig(base, options.config);
+  } catch (error) {
+    // Commands that work without a config (ccl-delegate decide/get) only need one when it exists.
+    if (needs === 'optional-config' && error instanceof FailoverError && error.code === 'config-missing') return base;
+    throw error;
+  }
+}
+
+function reportError(error: unknown, base: BaseContext, options: GlobalOptions): void {
+  if (error instanceof FailoverError) {
+    base.log.error(error.message);
+    if (error.hint) base.log.info(`hint: ${error.hint}`);
+    if (options.json) base.out.json({ error: { code: error.code, message: error.message, hint: error.hint ?? null, exitCode: error.exitCode } });
+    setExitCode(error.exitCode);
+    return;
+  }
+  // Anything else is a bug: say so plainly, with the stack under -v.
+  base.log.error(`unexpected failure: ${errorMessage(error)}`);
+  if (error instanceof Error && error.stack) base.log.debug(error.stack);
+  if (options.json) base.out.json({ error: { code: 'internal', message: errorMessage(error), hint: null, exitCode: ExitCode.failed } });
+  setExitCode(ExitCode.failed);
+}
+
+export function styleFor(color: boolean): Style {
+  const c = createColors(color);
+  return { bold: c.bold, dim: c.dim, red: c.red, green: c.green, yellow: c.yellow, cyan: c.cyan };
+}
+
+export function notImplemented(name: string, issue: string): () => Promise<CommandModule<CommonFlags, never>> {
+  return async () => ({
+    run: async () => {
+      throw new FailoverError(ExitCode.failed, 'not-implemented', `${name} is not implemented yet (${issue})`);
+    },
+    render: () => '',
+  });
+}
+
+/**
+ * Parses argv and runs the chosen command. Commander's own errors (unknown option, missing argument) are usage
+ * errors: exit 2, and with --json a JSON error document on stdout.
+ */
+export async function runProgram(program: Command, argv: string[]): Promise<void> {
+  program.exitOverride();
+  program.configureOutput({ writeErr: (text) => void (ioOverride?.stderr ?? process.stderr).write(text), writeOut: (text) => void (ioOverride?.stdout ?? process.stdout).write(text) });
+  for (const sub of allCommands(program)) sub.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    if (error.exitCode === 0) {
+      setExitCode(ExitCode.ok);
+      return;
+    }
+    if (argv.includes('--json')) {
+      (ioOverride?.stdout ?? process.stdout).write(
+        JSON.stringify({ error: { code: 'usage', message: error.message.replace(/^error: /, ''), hint: null, exitCode: ExitCode.usage } }, null, 2) + '\n',
+      );
+    }
+    setExitCode(ExitCode.usage);
+  }
+}
+
+function allCommands(command: Command): Command[] {
+  return command.commands.flatMap((sub) => [sub, ...allCommands(sub)]);
+}
+
+export { Command, Option };

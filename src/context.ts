@@ -1,0 +1,110 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from './adapters/config-file.js';
+import { withLock, type LockHandle } from './adapters/lock.js';
+import { createLog, isUnderSystemd, wantsColor, type Log } from './adapters/log.js';
+import { createOutput, type Output } from './adapters/output.js';
+import { Redactor } from './adapters/redact.js';
+import { createStateStore, type StateStore } from './adapters/state-store.js';
+import { delegationStatus, type Config, type DelegationStatus } from './core/config.js';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** The ports every command gets without a config (ccl-delegate decide needs no more). */
+export interface BaseContext {
+  env: NodeJS.ProcessEnv;
+  home: string;
+  clock: Clock;
+  log: Log;
+  out: Output;
+  redactor: Redactor;
+  /** Colour for human output on stdout. */
+  color: boolean;
+}
+
+export interface Paths {
+  stateDir: string;
+  signalsDir: string;
+  resumeDir: string;
+}
+
+/** Everything a configured command receives. Tests build one with temp dirs and fakes (test/support/context.ts). */
+export interface Context extends BaseContext {
+  config: Config;
+  paths: Paths;
+  state: StateStore;
+  /** Runs `work` under the state lock (DESIGN §11); contention → exit 75. */
+  withLock<T>(command: string, work: (lock: LockHandle) => Promise<T>): Promise<T>;
+  /** Delegation is active only when enabled and the key variable is set; the key is registered for redaction. */
+  delegation(): DelegationStatus;
+  /** How long a busy lock is waited for before exit 75. */
+  lockWaitMs: number;
+}
+
+export interface GlobalOptions {
+  config?: string | undefined;
+  json?: boolean | undefined;
+  verbose?: boolean | undefined;
+}
+
+export interface ProcessIo {
+  env: NodeJS.ProcessEnv;
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+}
+
+const processIo = (): ProcessIo => ({ env: process.env, stdout: process.stdout, stderr: process.stderr });
+
+export function createBaseContext(options: GlobalOptions, io: ProcessIo = processIo()): BaseContext {
+  const redactor = new Redactor();
+  const env = io.env;
+  return {
+    env,
+    home: env.HOME || homedir(),
+    clock: systemClock,
+    redactor,
+    color: !options.json && wantsColor(io.stdout, env),
+    log: createLog({
+      verbose: Boolean(options.verbose),
+      journald: isUnderSystemd(env),
+      color: wantsColor(io.stderr, env) && !isUnderSystemd(env),
+      write: (text) => void io.stderr.write(text),
+      redactor,
+    }),
+    out: createOutput((text) => void io.stdout.write(text), redactor),
+  };
+}
+
+export function pathsFor(config: Config): Paths {
+  return { stateDir: config.stateDir, signalsDir: join(config.stateDir, 'signals'), resumeDir: config.resumeDir };
+}
+
+export function configuredContext(base: BaseContext, config: Config): Context {
+  const paths = pathsFor(config);
+  const ctx: Context = {
+    ...base,
+    config,
+    paths,
+    lockWaitMs: 5000,
+    state: createStateStore(paths.stateDir, base.log, () => base.clock.now()),
+    withLock: (command, work) => withLock({ stateDir: paths.stateDir, command, log: base.log, waitMs: ctx.lockWaitMs }, work),
+    delegation() {
+      const status = delegationStatus(config, base.env);
+      if (status.active) base.redactor.add(status.apiKey);
+      return status;
+    },
+  };
+  return ctx;
+}
+
+/** Loads the config (DESIGN §4 lookup) and builds the full context on top of `base`. */
+export async function withConfig(base: BaseContext, explicitConfig?: string): Promise<Context> {
+  const config = await loadConfig({ explicit: explicitConfig, env: base.env, home: base.home });
+  // Register the key before anything can print, so even a stray interpolation is masked.
+  base.redactor.add(base.env[config.delegation.apiKeyEnv]);
+  return configuredContext(base, config);
+}

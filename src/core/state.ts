@@ -1,0 +1,135 @@
+/** The shape of `<state_dir>/state.json` (DESIGN §4) and the pure helpers around it. */
+
+export const STATE_VERSION = 1;
+
+export const SESSION_STATES = ['idle', 'working', 'stalled', 'failed'] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
+
+export interface SessionRecord {
+  state: SessionState;
+  /** The claimed task file (`<project>/.agent-queue/inbox/T.md.dispatched`) while working. */
+  task: string | null;
+  project: string | null;
+  /** When the session entered its current state (ISO time). */
+  since: string;
+  /** When a launch or run in this session last failed (ISO time); starts the cooldown. */
+  lastFail: string | null;
+  /** Attempts of the current task. */
+  attempts: number;
+  /** Extra facts owned by the session lifecycle (model, account, pane digest...), kept as-is by the store. */
+  [extra: string]: unknown;
+}
+
+export interface AccountRecord {
+  exhaustedUntil: string | null;
+  [extra: string]: unknown;
+}
+
+export interface SwapRecord {
+  from: string | null;
+  to: string;
+  at: string;
+  reason: string;
+  [extra: string]: unknown;
+}
+
+export interface QuotaSuspicion {
+  session: string;
+  since: string;
+  pattern: string;
+  polls: number;
+}
+
+export interface Counters {
+  dispatched: number;
+  delegated: number;
+  delegationCompleted: number;
+  delegationFailed: number;
+  delegationFellBack: number;
+  swaps: number;
+  [extra: string]: number;
+}
+
+export interface State {
+  version: typeof STATE_VERSION;
+  activeAccount: string | null;
+  accounts: Record<string, AccountRecord>;
+  sessions: Record<string, SessionRecord>;
+  /** Newest last, at most SWAP_HISTORY entries. */
+  swaps: SwapRecord[];
+  /** The in-flight swap, if a swap is running or was killed (owned by swap-account / reconcile). */
+  swapJournal: Record<string, unknown> | null;
+  partialSwap: { since: string; reason: string } | null;
+  quotaSuspicion: QuotaSuspicion | null;
+  /** Recent quota detections, newest last (forensics for `status`). */
+  detections: Array<Record<string, unknown>>;
+  counters: Counters;
+}
+
+export const SWAP_HISTORY = 20;
+export const DETECTION_HISTORY = 20;
+
+export function emptyState(): State {
+  return {
+    version: STATE_VERSION,
+    activeAccount: null,
+    accounts: {},
+    sessions: {},
+    swaps: [],
+    swapJournal: null,
+    partialSwap: null,
+    quotaSuspicion: null,
+    detections: [],
+    counters: { dispatched: 0, delegated: 0, delegationCompleted: 0, delegationFailed: 0, delegationFellBack: 0, swaps: 0 },
+  };
+}
+
+export type StateParse = { ok: true; state: State } | { ok: false; reason: string };
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Checks a parsed state document and fills in fields added since it was written. Anything structurally wrong is
+ * reported as a reason (the store then moves the file aside) rather than half-trusted.
+ */
+export function normalizeState(document: unknown): StateParse {
+  if (!isObject(document)) return { ok: false, reason: 'not a JSON object' };
+  if (document.version !== STATE_VERSION) {
+    return { ok: false, reason: `unsupported state version ${JSON.stringify(document.version)} (this build reads ${STATE_VERSION})` };
+  }
+  const base = emptyState();
+  const checks: Array<[keyof State, (v: unknown) => boolean]> = [
+    ['activeAccount', (v) => v === null || typeof v === 'string'],
+    ['accounts', isObject],
+    ['sessions', isObject],
+    ['swaps', Array.isArray],
+    ['swapJournal', (v) => v === null || isObject(v)],
+    ['partialSwap', (v) => v === null || isObject(v)],
+    ['quotaSuspicion', (v) => v === null || isObject(v)],
+    ['detections', Array.isArray],
+    ['counters', isObject],
+  ];
+  for (const [key, valid] of checks) {
+    if (document[key] !== undefined && !valid(document[key])) return { ok: false, reason: `field "${key}" has the wrong type` };
+  }
+  for (const [name, session] of Object.entries((document.sessions ?? {}) as Record<string, unknown>)) {
+    if (!isObject(session) || !(SESSION_STATES as readonly unknown[]).includes(session.state)) {
+      return { ok: false, reason: `session "${name}" is malformed` };
+    }
+  }
+  const state = { ...base, ...document } as State;
+  state.counters = { ...base.counters, ...(document.counters as Partial<Counters> | undefined) } as Counters;
+  return { ok: true, state };
+}
+
+/** A session record in its initial, idle form. */
+export function idleSession(now: Date): SessionRecord {
+  return { state: 'idle', task: null, project: null, since: now.toISOString(), lastFail: null, attempts: 0 };
+}
+
+/** Appends to a bounded history, dropping the oldest entries. */
+export function pushBounded<T>(list: T[], item: T, limit: number): T[] {
+  const next = [...list, item];
+  return next.length > limit ? next.slice(next.length - limit) : next;
+}
