@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/ccl-delegate.js';
+import { main } from '../dist/bundle/ccl-delegate.js';
 
 await main();

@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/claude-failover.js';
+import { main } from '../dist/bundle/claude-failover.js';
 
 await main();

@@ -29,6 +29,8 @@ export interface LockHolder {
   host: string;
   command: string;
   since: string;
+  /** Inode of the lock directory this holder created: tells its lock apart from a newer one at the same path. */
+  lockIno: number;
 }
 
 export function lockPaths(stateDir: string) {
@@ -66,6 +68,7 @@ export async function acquireLock(options: LockOptions): Promise<LockHandle> {
       if (errnoCode(error) !== 'ELOCKED') {
         throw new FailoverError(ExitCode.failed, 'lock', `cannot take the lock ${paths.lock}: ${errorMessage(error)}`, { cause: error });
       }
+      if (await removeAbandonedLock(options)) continue;
       if (Date.now() >= deadline) {
         const holder = await readLockHolder(options.stateDir);
         const who = holder ? `${holder.command} (pid ${holder.pid}, since ${holder.since})` : 'another run';
@@ -74,7 +77,8 @@ export async function acquireLock(options: LockOptions): Promise<LockHandle> {
       await sleep(Math.min(100 * 2 ** attempt, 500, Math.max(deadline - Date.now(), 10)));
     }
   }
-  const holder: LockHolder = { pid: process.pid, host: hostname(), command: options.command, since: new Date().toISOString() };
+  const lockIno = (await stat(paths.lock)).ino;
+  const holder: LockHolder = { pid: process.pid, host: hostname(), command: options.command, since: new Date().toISOString(), lockIno };
   await writeFileAtomic(paths.holder, JSON.stringify(holder) + '\n').catch((error) =>
     options.log.debug(`could not record the lock holder: ${errorMessage(error)}`),
   );
@@ -112,8 +116,33 @@ export async function inspectLock(stateDir: string, now: Date): Promise<(LockHol
   } catch {
     return null;
   }
-  const holder = (await readLockHolder(stateDir)) ?? { pid: 0, host: '?', command: 'unknown', since: new Date(mtimeMs).toISOString() };
+  const holder = (await readLockHolder(stateDir)) ?? { pid: 0, host: '?', command: 'unknown', since: new Date(mtimeMs).toISOString(), lockIno: 0 };
   return { ...holder, ageMs: now.getTime() - Date.parse(holder.since), stale: now.getTime() - mtimeMs > STALE_MS };
+}
+
+/**
+ * A run killed with SIGKILL (a timer's TimeoutStartSec, an OOM kill) leaves its lock behind until it goes stale. When
+ * the recorded holder is a process of this host that no longer exists, and the lock directory is still the one it
+ * created (same inode), the lock is abandoned and can be taken at once instead of making every run wait 30 s.
+ */
+async function removeAbandonedLock(options: LockOptions): Promise<boolean> {
+  const paths = lockPaths(options.stateDir);
+  const holder = await readLockHolder(options.stateDir);
+  if (!holder || holder.host !== hostname() || isAlive(holder.pid)) return false;
+  const current = await stat(paths.lock).catch(() => null);
+  if (!current || current.ino !== holder.lockIno) return false;
+  await rm(paths.lock, { recursive: true, force: true });
+  options.log.warn(`removed the lock abandoned by ${holder.command} (pid ${holder.pid}, no longer running)`);
+  return true;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errnoCode(error) === 'EPERM'; // Exists, owned by someone else.
+  }
 }
 
 async function readLockHolder(stateDir: string): Promise<LockHolder | null> {

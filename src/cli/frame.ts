@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { createColors } from 'picocolors';
 import { ExitCode, FailoverError, errorMessage } from '../core/errors.js';
 import type { Style } from '../core/format.js';
-import { createBaseContext, withConfig, type BaseContext, type Context, type GlobalOptions } from '../context.js';
+import type { BaseContext, Context, GlobalOptions, ProcessIo } from '../context.js';
 
 /** What a command module exports (src/commands/*): a run that returns a plain JSON-safe result, and its rendering. */
 export interface CommandModule<O, R, C extends BaseContext = Context> {
@@ -31,7 +31,7 @@ export function example(command: Command, ...lines: string[]): Command {
 }
 
 /** Test seam: where the CLI writes and what environment it sees. */
-let ioOverride: Parameters<typeof createBaseContext>[1] | undefined;
+let ioOverride: ProcessIo | undefined;
 export function setProcessIo(io: typeof ioOverride): void {
   ioOverride = io;
 }
@@ -41,7 +41,6 @@ function setExitCode(code: number): void {
   process.exitCode = code;
 }
 
-type NeedsConfig = 'config' | 'none' | 'optional-config';
 
 /**
  * Runs one command: builds its context, runs it, prints its result (human text or one JSON document) and maps
@@ -50,28 +49,20 @@ type NeedsConfig = 'config' | 'none' | 'optional-config';
 export async function execute<O, R, C extends BaseContext>(
   load: () => Promise<CommandModule<O, R, C>>,
   options: NoInfer<O> & CommonFlags,
-  needs: NeedsConfig = 'config',
+  needs: 'config' | 'none' = 'config',
 ): Promise<void> {
+  // Loaded here, not at the top: `--help` and usage errors then never pay for the config, YAML and lock modules.
+  const { createBaseContext, withConfig } = await import('../context.js');
   const base = createBaseContext(options, ioOverride);
   try {
     const module = await load();
-    const ctx = (needs === 'none' ? base : await contextWithConfig(options, base, needs)) as C;
+    const ctx = (needs === 'none' ? base : await withConfig(base, options.config)) as C;
     const result = await module.run(options, ctx);
     if (options.json) base.out.json(result);
     else base.out.text(module.render(result, styleFor(base.color)));
     setExitCode(module.exitCode?.(result) ?? ExitCode.ok);
   } catch (error) {
     reportError(error, base, options);
-  }
-}
-
-async function contextWithConfig(options: GlobalOptions, base: BaseContext, needs: NeedsConfig): Promise<BaseContext | Context> {
-  try {
-    return await withConfig(base, options.config);
-  } catch (error) {
-    // Commands that work without a config (ccl-delegate decide/get) only need one when it exists.
-    if (needs === 'optional-config' && error instanceof FailoverError && error.code === 'config-missing') return base;
-    throw error;
   }
 }
 

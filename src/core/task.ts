@@ -1,5 +1,6 @@
 import { parseDocument } from 'yaml';
 import { PRIORITIES, type Priority } from './config.js';
+import { parseSimpleFrontmatter } from './frontmatter-fast.js';
 
 /** Tasks larger than this are refused: a task is a prompt, not a data dump, and we read it whole. */
 export const MAX_TASK_BYTES = 1024 * 1024;
@@ -77,6 +78,8 @@ export function parseTask(text: string): TaskParse {
 
 function parseFrontmatter(yamlText: string): { ok: true; fields: TaskFields } | { ok: false; reason: string } {
   if (yamlText.trim() === '') return { ok: true, fields: { ...DEFAULT_FIELDS } };
+  const simple = parseSimpleFrontmatter(yamlText);
+  if (simple !== undefined) return checkFields(simple);
   // Task files come from anywhere: a handful of aliases is plenty, and it stops "billion laughs" expansion.
   const document = parseDocument(yamlText, { uniqueKeys: true, prettyErrors: false });
   if (document.errors.length > 0) {

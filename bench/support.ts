@@ -1,0 +1,62 @@
+import { execa } from 'execa';
+import { performance } from 'node:perf_hooks';
+
+/** One figure of `npm run bench`: a measurement, its floor (what it is compared with) and the goal. */
+export interface Figure {
+  name: string;
+  /** Human description of what was measured. */
+  detail: string;
+  value: number;
+  unit: 'ms' | 'MB';
+  /** The floor the value is compared with (same unit), when the goal is a ratio. */
+  floor?: number;
+  /** The goal: a maximum ratio to the floor, or an absolute maximum in `unit`. */
+  goal: { maxRatio: number } | { max: number };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+export interface ProcessRun {
+  ms: number;
+  /** Peak resident set size of the child, from GNU time's %M (kB → MB); NaN when unavailable. */
+  peakMb: number;
+  exitCode: number;
+  stdout: string;
+}
+
+/** Times one process end to end and reads its peak memory with /usr/bin/time when present. */
+export async function timeProcess(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessRun> {
+  const useTime = await hasGnuTime();
+  const start = performance.now();
+  const result = await execa(useTime ? '/usr/bin/time' : command, useTime ? ['-f', 'PEAK_KB=%M', command, ...args] : args, {
+    env: { ...process.env, ...env },
+    reject: false,
+    timeout: 300_000,
+  });
+  const ms = performance.now() - start;
+  const match = /PEAK_KB=(\d+)/.exec(String(result.stderr));
+  return { ms, peakMb: match ? Number(match[1]) / 1024 : Number.NaN, exitCode: result.exitCode ?? -1, stdout: String(result.stdout) };
+}
+
+let gnuTime: boolean | undefined;
+async function hasGnuTime(): Promise<boolean> {
+  if (gnuTime === undefined) {
+    const probe = await execa('/usr/bin/time', ['-f', '%M', 'true'], { reject: false }).catch(() => null);
+    gnuTime = probe !== null && probe.exitCode === 0;
+  }
+  return gnuTime;
+}
+
+export function verdict(figure: Figure): { text: string; ok: boolean } {
+  if ('maxRatio' in figure.goal) {
+    const ratio = figure.value / (figure.floor ?? Number.NaN);
+    const ok = ratio <= figure.goal.maxRatio;
+    return { ok, text: `${ratio.toFixed(2)}x of floor (goal ≤ ${figure.goal.maxRatio}x)` };
+  }
+  const ok = figure.value <= figure.goal.max;
+  return { ok, text: `goal ≤ ${figure.goal.max} ${figure.unit}` };
+}
