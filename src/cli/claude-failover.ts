@@ -22,9 +22,36 @@ export function buildProgram(): Command {
     'claude-failover scan-inbox --dry-run   # report routes, move nothing',
   ).action((options: CommonFlags) => execute(() => import('../commands/scan-inbox.js'), { ...options, dryRun: Boolean(options.dryRun) }));
 
-  pending(program, 'dispatch', 'Give local tasks (critical > high > default > low, then oldest) to free pool sessions, one task each, launched in parallel.', '[sessions]', true);
-  pending(program, 'reap-delegated', 'Poll every delegated secutools job; move completed ones to done/ and failed, cancelled or timed-out ones to failed/.', '[delegation]', true);
-  pending(program, 'reconcile', 'Lifecycle pass: create missing pool sessions, detect finished tasks, recycle, mark stalled, recover crashes, finish killed swaps.', '[sessions]', true);
+  example(
+    withCommonOptions(
+      program
+        .command('dispatch')
+        .description('Give local tasks (critical > high > default > low, then oldest) to free pool sessions, one task each, launched in parallel.'),
+      { dryRun: true },
+    ),
+    'claude-failover dispatch',
+    'claude-failover dispatch --dry-run   # show which task would go to which session',
+  ).action((options: CommonFlags) => execute(() => import('../commands/dispatch.js'), { ...options, dryRun: Boolean(options.dryRun) }));
+  example(
+    withCommonOptions(
+      program
+        .command('reap-delegated')
+        .description('Poll every delegated secutools job; move completed ones to done/ and failed, cancelled or timed-out ones to failed/ (exit 1 while a job cannot be polled).'),
+      { dryRun: true },
+    ),
+    'claude-failover reap-delegated',
+    'claude-failover reap-delegated --dry-run --json   # poll and report, move nothing',
+  ).action((options: CommonFlags) => execute(() => import('../commands/reap-delegated.js'), { ...options, dryRun: Boolean(options.dryRun) }));
+  example(
+    withCommonOptions(
+      program
+        .command('reconcile')
+        .description('Lifecycle pass: create missing pool sessions, detect finished tasks, recycle, mark stalled, recover crashes, finish killed swaps.'),
+      { dryRun: true },
+    ),
+    'claude-failover reconcile',
+    'claude-failover reconcile --dry-run --json   # judge every session, change nothing',
+  ).action((options: CommonFlags) => execute(() => import('../commands/reconcile.js'), { ...options, dryRun: Boolean(options.dryRun) }));
 
   const checkQuota = pending(program, 'check-quota', 'Read every pool and dedicated session, decide whether the active account is exhausted, and swap unless --no-swap.', '[accounts]', true);
   checkQuota.option('--no-swap', 'detect and report only; never swap');
@@ -33,15 +60,51 @@ export function buildProgram(): Command {
   swap.option('--to <name>', 'target account (default: the next one in order that is not exhausted)');
   swap.option('--clear-partial', 'clear the sticky partial-swap flag after an operator has repaired the homes');
 
-  const symlinks = pending(program, 'validate-symlinks', 'Check every account home against the shared-state links and report every problem at once.', '[accounts]', false);
-  symlinks.option('--fix', 'create missing target dirs and missing links (never rewrites a divergent link or replaces a real file)');
+  example(
+    withCommonOptions(
+      program
+        .command('validate-symlinks')
+        .description('Check every account home against the shared-state links and report every problem at once (exit 1 while any remains).')
+        .option('--fix', 'create missing target dirs and missing links (never rewrites a divergent link or replaces a real file)'),
+      { dryRun: false },
+    ),
+    'claude-failover validate-symlinks',
+    'claude-failover validate-symlinks --fix --json',
+  ).action((options: CommonFlags & { fix?: boolean }) => execute(() => import('../commands/validate-symlinks.js'), { ...options, fix: Boolean(options.fix) }));
 
   const hook = program.command('hook').description('Claude Code hooks.');
-  pending(hook, 'stop', 'Claude Code Stop hook: read the hook JSON on stdin and mark the pane\'s session finished.', '[sessions]', false);
+  example(
+    withCommonOptions(
+      hook
+        .command('stop')
+        .description('Claude Code Stop hook: read the hook JSON on stdin and mark the pane\'s session finished. Always exits 0.'),
+      { dryRun: false },
+    ),
+    'claude-failover hook stop   # installed as a Stop hook in <account home>/settings.json (see docs)',
+  ).action((options: CommonFlags) => execute(() => import('../commands/hook-stop.js'), { ...options, input: process.stdin }, 'none'));
 
   const systemd = program.command('systemd').description('systemd user units for this machine\'s config.');
-  pending(systemd, 'install', 'Render the user units, write them to the user unit dir, reload and enable them.', '[operations]', true);
-  pending(systemd, 'uninstall', 'Disable and remove the units installed by `systemd install`.', '[operations]', true);
+  example(
+    withCommonOptions(
+      systemd
+        .command('install')
+        .description(
+          'Render the user units for this config (a timer per periodic command, a path unit per inbox), write them to ' +
+            '$XDG_CONFIG_HOME/systemd/user, reload systemd and enable them. Warns when lingering is off.',
+        ),
+      { dryRun: true },
+    ),
+    'claude-failover systemd install --dry-run   # print the units, change nothing',
+    'claude-failover systemd install',
+  ).action((options: CommonFlags) =>
+    execute(() => import('../commands/systemd.js').then((m) => ({ run: m.install, render: m.render })), { ...options, dryRun: Boolean(options.dryRun) }),
+  );
+  example(
+    withCommonOptions(systemd.command('uninstall').description('Disable, stop and remove the units written by `systemd install` (only those).'), { dryRun: true }),
+    'claude-failover systemd uninstall',
+  ).action((options: CommonFlags) =>
+    execute(() => import('../commands/systemd.js').then((m) => ({ run: m.uninstall, render: m.render })), { ...options, dryRun: Boolean(options.dryRun) }),
+  );
 
   pending(program, 'doctor', 'Check everything the tool depends on; print ok / warning / error with the fix for each.', '[operations]', false);
   pending(program, 'status', 'One screen: accounts, partial-swap flag, sessions, queues per project, delegated jobs, detections, lock, timers.', '[operations]', false);
