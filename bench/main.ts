@@ -9,6 +9,9 @@ import { benchScanInbox } from './scan-inbox.js';
 const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['start-up', benchStartup],
   ['scan-inbox', benchScanInbox],
+  ['reap-delegated', async () => (await import('./reap.js')).benchReap()],
+  ['dispatch', async () => (await import('./sessions.js')).benchDispatch()],
+  ['capture', async () => (await import('./sessions.js')).benchCapture()],
 ];
 
 const only = process.argv.slice(2);

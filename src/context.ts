@@ -3,9 +3,12 @@ import { join } from 'node:path';
 import { loadConfig } from './adapters/config-file.js';
 import { withLock, type LockHandle } from './adapters/lock.js';
 import { createLog, isUnderSystemd, wantsColor, type Log } from './adapters/log.js';
+import { createNotify, type Notify } from './adapters/notify.js';
 import { createOutput, type Output } from './adapters/output.js';
 import { Redactor } from './adapters/redact.js';
 import { createStateStore, type StateStore } from './adapters/state-store.js';
+import type { SecutoolsClient } from './adapters/secutools.js';
+import { createTmux, type Tmux } from './adapters/tmux.js';
 import { delegationStatus, type Config, type DelegationStatus } from './core/config.js';
 
 export interface Clock {
@@ -41,6 +44,15 @@ export interface Context extends BaseContext {
   withLock<T>(command: string, work: (lock: LockHandle) => Promise<T>): Promise<T>;
   /** Delegation is active only when enabled and the key variable is set; the key is registered for redaction. */
   delegation(): DelegationStatus;
+  /** The tmux server of the pool (config `tmux.socket`; DESIGN §7). */
+  tmux: Tmux;
+  /**
+   * The secutools client (DESIGN §5), made on first use (loaded lazily: commands that never delegate do not pay for
+   * the HTTP stack at start-up); a usage error (exit 2) naming the variable when delegation is not active.
+   */
+  secutools(): Promise<SecutoolsClient>;
+  /** Tells the operator's notify.command about an event; never throws. */
+  notify: Notify;
   /** How long a busy lock is waited for before exit 75. */
   lockWaitMs: number;
 }
@@ -85,13 +97,20 @@ export function pathsFor(config: Config): Paths {
 
 export function configuredContext(base: BaseContext, config: Config): Context {
   const paths = pathsFor(config);
+  let secutoolsClient: Promise<SecutoolsClient> | undefined;
   const ctx: Context = {
     ...base,
     config,
     paths,
     lockWaitMs: 5000,
+    notify: createNotify(config.notify.command, base.log),
     state: createStateStore(paths.stateDir, base.log, () => base.clock.now()),
+    tmux: createTmux({ socket: config.tmux.socket, env: base.env, scrubEnv: [config.delegation.apiKeyEnv] }),
     withLock: (command, work) => withLock({ stateDir: paths.stateDir, command, log: base.log, waitMs: ctx.lockWaitMs }, work),
+    secutools() {
+      secutoolsClient ??= import('./adapters/secutools.js').then((m) => m.secutoolsFromConfig(config, ctx.delegation(), base.log));
+      return secutoolsClient;
+    },
     delegation() {
       const status = delegationStatus(config, base.env);
       if (status.active) base.redactor.add(status.apiKey);

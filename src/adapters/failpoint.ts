@@ -6,6 +6,31 @@
 export const FAILPOINTS = [
   'scan-inbox:after-read',
   'scan-inbox:after-quarantine',
+  // delegation (issue 3): submission inside scan-inbox, then reaping
+  'scan-inbox:after-intent',
+  'scan-inbox:after-post',
+  'scan-inbox:after-marker',
+  'scan-inbox:after-fallback-marker',
+  'reap-delegated:after-record',
+  'reap-delegated:after-move',
+  'reap-delegated:after-result',
+  'reap-delegated:after-unmark',
+  // sessions (issue 4): dispatch launch steps, then reconcile's lifecycle steps
+  'dispatch:after-intent',
+  'dispatch:after-claim',
+  'dispatch:after-launch-command',
+  'dispatch:after-prompt',
+  'dispatch:after-paste',
+  'dispatch:after-enter',
+  'dispatch:after-commit',
+  'reconcile:after-finish-move',
+  'reconcile:after-exit',
+  'reconcile:after-requeue',
+  'reconcile:after-create',
+  // accounts (issue 5): shared-state fixes, and the atomic link flip used by swap-account
+  'validate-symlinks:after-mkdir',
+  'validate-symlinks:after-link',
+  'symlink-replace:after-temp-link',
 ] as const;
 
 let armed: Set<string> | undefined;

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, readlinkSync } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, readlink, rename, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { errnoCode } from '../core/errors.js';
@@ -12,7 +12,7 @@ import { fsyncDir, writeFileExclusive } from './fs-atomic.js';
  */
 
 export const QUEUE_DIR = '.agent-queue';
-export const MARKERS = ['.delegating', '.delegated', '.dispatched'] as const;
+export const MARKERS = ['.delegating', '.delegated', '.dispatched', '.local'] as const;
 export type Marker = (typeof MARKERS)[number];
 
 export interface InboxTask {
@@ -28,6 +28,8 @@ export interface InboxTask {
   delegated: boolean;
   /** `inbox/T.md.dispatched`: claimed by a pool session. */
   dispatched: boolean;
+  /** `inbox/T.md.local`: its submission to secutools failed for good; it runs locally (core/delegation.ts). */
+  local: boolean;
 }
 
 export interface InboxListing {
@@ -68,11 +70,11 @@ export async function listInbox(project: string): Promise<InboxListing> {
     if (!kind) continue;
     let task = byName.get(kind.task);
     if (!task) {
-      task = { project, name: kind.task, path: join(inbox, kind.task), hasFile: false, delegating: false, delegated: false, dispatched: false };
+      task = { project, name: kind.task, path: join(inbox, kind.task), hasFile: false, delegating: false, delegated: false, dispatched: false, local: false };
       byName.set(kind.task, task);
     }
     if (kind.marker === null) task.hasFile = true;
-    else task[kind.marker.slice(1) as 'delegating' | 'delegated' | 'dispatched'] = true;
+    else task[kind.marker.slice(1) as 'delegating' | 'delegated' | 'dispatched' | 'local'] = true;
   }
   const tasks = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { project, inbox, exists: true, tasks };
@@ -84,32 +86,45 @@ export type TaskRead =
 
 /**
  * Reads a task file without following symlinks (a link pointing elsewhere is refused, not read) and without
- * reading more than the size limit.
+ * reading more than the size limit. Synchronous on purpose: scan-inbox reads thousands of small files in one
+ * short-lived process, and four sync syscalls per file cost a fraction of the promise + thread-pool round trips.
  */
-export async function readTaskFile(path: string): Promise<TaskRead> {
-  let handle;
+export function readTaskFile(path: string): TaskRead {
+  let fd: number;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = errnoCode(error);
     if (code === 'ENOENT') return { ok: false, reason: 'task file disappeared', gone: true };
     if (code === 'ELOOP') {
-      const target = await readlink(path).catch(() => '?');
+      let target = '?';
+      try {
+        target = readlinkSync(path);
+      } catch {
+        // Vanished meanwhile: the reason still says what it was.
+      }
       return { ok: false, reason: `task file is a symlink (to ${target}); tasks must be regular files` };
     }
     return { ok: false, reason: `cannot open task file: ${code ?? String(error)}` };
   }
   try {
-    const info = await handle.stat();
+    const info = fstatSync(fd);
     if (!info.isFile()) return { ok: false, reason: 'task path is not a regular file' };
     if (info.size > MAX_TASK_BYTES) {
       return { ok: false, reason: `task file is ${info.size} bytes, over the ${MAX_TASK_BYTES}-byte limit` };
     }
-    const decoded = decodeTaskBytes(await handle.readFile());
+    const buffer = Buffer.allocUnsafe(info.size);
+    let length = 0;
+    while (length < info.size) {
+      const read = readSync(fd, buffer, length, info.size - length, null);
+      if (read === 0) break; // Truncated while we read: take what is there.
+      length += read;
+    }
+    const decoded = decodeTaskBytes(buffer.subarray(0, length));
     if (!decoded.ok) return decoded;
-    return { ok: true, text: decoded.text, mtimeMs: info.mtimeMs, size: info.size };
+    return { ok: true, text: decoded.text, mtimeMs: info.mtimeMs, size: length };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

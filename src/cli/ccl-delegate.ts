@@ -1,5 +1,7 @@
-import { Command, example, execute, notImplemented, runProgram, withCommonOptions, type CommonFlags } from './frame.js';
+import { Command, example, execute, runProgram, withCommonOptions, type CommonFlags } from './frame.js';
 import type { DecideOptions } from '../commands/decide.js';
+import type { DelegateResultOptions } from '../commands/delegate-result.js';
+import type { DelegateSubmitOptions } from '../commands/delegate-submit.js';
 
 /** `ccl-delegate`: the delegation contract for bash scripts. Bare values by default, `--json` on request. */
 export function buildProgram(): Command {
@@ -26,14 +28,49 @@ export function buildProgram(): Command {
     execute(() => import('../commands/decide.js'), { ...options, file }, 'none'),
   );
 
-  for (const [name, description] of [
-    ['submit', 'Submit a task file or --prompt to secutools; prints the job id.'],
-    ['get', 'Print a job\'s status.'],
-    ['result', 'Print a job\'s result text; non-zero if the job failed.'],
-  ] as const) {
-    const command = withCommonOptions(program.command(name).description(description).allowExcessArguments(true), { dryRun: false });
-    command.action((...args: unknown[]) => execute(notImplemented(`ccl-delegate ${name}`, '[delegation]'), (args.at(-2) ?? {}) as CommonFlags, 'none'));
-  }
+  example(
+    withCommonOptions(
+      program
+        .command('submit')
+        .argument('[task.md]', 'a task file (provider and priority from its frontmatter)')
+        .description('Submit a task file or --prompt to secutools; prints the job id. Exit 1 if a task file routes to claude-code and no --provider is given.')
+        .option('--prompt <text>', 'the prompt to send instead of a task file')
+        .option('--provider <name>', 'auto | gpu | gemini | claude-api (overrides the task\'s routing)')
+        .option('--priority <level>', 'critical | high | default | low (default: the task\'s, else default)')
+        .option('--idempotency-key <key>', 'reuse a key so that re-running the same submission returns the same job'),
+      { dryRun: false },
+    ),
+    'ccl-delegate submit inbox/summarise-logs.md',
+    'job=$(ccl-delegate submit --prompt "Summarise CVE-2024-3094" --provider gemini --priority high)',
+  ).action((file: string | undefined, options: DelegateSubmitOptions & CommonFlags) =>
+    execute(() => import('../commands/delegate-submit.js'), { ...options, file }, 'config'),
+  );
+
+  example(
+    withCommonOptions(
+      program
+        .command('get')
+        .argument('<job-id>', 'the id printed by submit')
+        .description('Print a job\'s status (queued, running, completed, failed, cancelled); exit 1 if it failed or was cancelled.'),
+      { dryRun: false },
+    ),
+    'ccl-delegate get "$job"',
+  ).action((jobId: string, options: CommonFlags) => execute(() => import('../commands/delegate-get.js'), { ...options, jobId }, 'config'));
+
+  example(
+    withCommonOptions(
+      program
+        .command('result')
+        .argument('<job-id>', 'the id printed by submit')
+        .description('Print a job\'s result text; exit 1 if it failed, is not finished (without --wait) or the wait timed out.')
+        .option('--wait', 'poll (with backoff) until the job finishes')
+        .option('--timeout <duration>', 'how long --wait waits, e.g. 30s, 10m, 1h', '10m'),
+      { dryRun: false },
+    ),
+    'ccl-delegate result "$job" --wait --timeout 10m > answer.md',
+  ).action((jobId: string, options: DelegateResultOptions & CommonFlags) =>
+    execute(() => import('../commands/delegate-result.js'), { ...options, jobId }, 'config'),
+  );
   return program;
 }
 

@@ -107,7 +107,20 @@ export function buildProgram(): Command {
   );
 
   pending(program, 'doctor', 'Check everything the tool depends on; print ok / warning / error with the fix for each.', '[operations]', false);
-  pending(program, 'status', 'One screen: accounts, partial-swap flag, sessions, queues per project, delegated jobs, detections, lock, timers.', '[operations]', false);
+  example(
+    withCommonOptions(
+      program
+        .command('status')
+        .description(
+          'One read-only screen: accounts (active, exhausted until), partial-swap flag, last swaps, sessions (state, task, ' +
+            'age), queues per project, delegated jobs, counters, last quota detections, lock holder, unit health. ' +
+            'Exits 3 while the partial-swap flag is set, so a monitoring check can alert on it.',
+        ),
+      { dryRun: false },
+    ),
+    'claude-failover status',
+    `claude-failover status --json | jq '.sessions[] | select(.state != "idle")'`,
+  ).action((options: CommonFlags) => execute(() => import('../commands/status.js'), options));
   return program;
 }
 

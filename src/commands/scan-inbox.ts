@@ -1,11 +1,13 @@
 import { failpoint } from '../adapters/failpoint.js';
 import { listInbox, moveWithFooter, readTaskFile, type InboxListing, type InboxTask } from '../adapters/queue.js';
 import { projectDirs, type Priority } from '../core/config.js';
-import { mapLimit } from '../core/concurrency.js';
 import { errorMessage } from '../core/errors.js';
 import { plural, table, type Style } from '../core/format.js';
 import { decide, type Provider } from '../core/routing.js';
-import { parseTask } from '../core/task.js';
+import { emptyState, type Counters } from '../core/state.js';
+import { parseTask, type ParsedTask } from '../core/task.js';
+import type { FellBackTask, SubmittedTask } from './delegation-submission.js';
+import { routeDelegated, tidyMarkers, type DelegatedRouteItem } from './scan-delegation.js';
 import type { Context } from '../context.js';
 
 export interface ScanOptions {
@@ -46,15 +48,20 @@ export interface ScanResult {
   /** `.md.dispatched` files the state does not know (left by older tooling): reported, never touched. */
   unknownDispatched: Array<{ project: string; task: string }>;
   errors: Array<{ project: string; task?: string; message: string }>;
+  /** Delegated tasks submitted to secutools in this run (also listed in inFlight). */
+  submitted: SubmittedTask[];
+  /** Delegated tasks whose submission failed for good: they run locally (also listed in pending). */
+  fellBack: FellBackTask[];
 }
 
-/** Files read at once: enough to hide disk latency, few enough to stay far below the fd limit. */
-const READ_CONCURRENCY = 64;
+type Examined = { kind: 'pending'; task: PendingTask; parsed: ParsedTask | null } | { kind: 'invalid'; reason: string } | { kind: 'gone' };
 
-type Examined = { kind: 'pending'; task: PendingTask } | { kind: 'invalid'; reason: string } | { kind: 'gone' };
-
-async function examine(entry: InboxTask): Promise<Examined> {
-  const read = await readTaskFile(entry.path);
+/**
+ * `mayDelegate`: this run can submit to secutools. Only then (or for a leftover intent) is the parsed body kept for
+ * submission: holding all 10,000 bodies of a big inbox until the end would add a fifth to the scan's memory.
+ */
+function examine(entry: InboxTask, mayDelegate: boolean): Examined {
+  const read = readTaskFile(entry.path);
   if (!read.ok) return read.gone ? { kind: 'gone' } : { kind: 'invalid', reason: read.reason };
   const parsed = parseTask(read.text);
   if (!parsed.ok) return { kind: 'invalid', reason: parsed.reason };
@@ -62,6 +69,7 @@ async function examine(entry: InboxTask): Promise<Examined> {
   const route = decide(fields);
   return {
     kind: 'pending',
+    parsed: (route.delegated && mayDelegate && !entry.local) || entry.delegating ? parsed.task : null,
     task: {
       project: entry.project,
       task: entry.name,
@@ -80,16 +88,22 @@ async function examine(entry: InboxTask): Promise<Examined> {
  * with the reason in the footer (other tasks unaffected), and reports every pending task with its route.
  */
 export async function run(options: ScanOptions, ctx: Context): Promise<ScanResult> {
-  if (options.dryRun) return scan(options, ctx, new Set());
-  return ctx.withLock('scan-inbox', async () => {
+  if (options.dryRun) return scan(options, ctx, new Set(), emptyState().counters);
+  return ctx.withLock('scan-inbox', async (lock) => {
     const state = await ctx.state.load();
     const known = new Set(Object.values(state.sessions).map((s) => s.task).filter((t): t is string => t !== null));
-    return scan(options, ctx, known);
+    const countersBefore = JSON.stringify(state.counters);
+    const result = await scan(options, ctx, known, state.counters);
+    // Submissions and fall-backs are counted in the state (DESIGN §4); a scan that changed nothing writes nothing.
+    if (JSON.stringify(state.counters) !== countersBefore) await ctx.state.save(state, lock);
+    return result;
   });
 }
 
-async function scan(options: ScanOptions, ctx: Context, knownDispatched: Set<string>): Promise<ScanResult> {
-  const result: ScanResult = { dryRun: options.dryRun, projects: [], pending: [], quarantined: [], inFlight: [], unknownDispatched: [], errors: [] };
+async function scan(options: ScanOptions, ctx: Context, knownDispatched: Set<string>, counters: Counters): Promise<ScanResult> {
+  const result: ScanResult = {
+    dryRun: options.dryRun, projects: [], pending: [], quarantined: [], inFlight: [], unknownDispatched: [], errors: [], submitted: [], fellBack: [],
+  };
   const listings: InboxListing[] = [];
   for (const project of projectDirs(ctx.config)) {
     try {
@@ -101,23 +115,32 @@ async function scan(options: ScanOptions, ctx: Context, knownDispatched: Set<str
     }
   }
 
+  const entries = listings.flatMap((l) => l.tasks);
+  if (!options.dryRun) result.errors.push(...(await tidyMarkers(entries, ctx)));
   const fresh: InboxTask[] = [];
-  for (const entry of listings.flatMap((l) => l.tasks)) {
+  for (const entry of entries) {
     if (entry.dispatched && !knownDispatched.has(`${entry.path}.dispatched`) && !options.dryRun) {
       result.unknownDispatched.push({ project: entry.project, task: entry.name });
     }
     if (entry.delegated) result.inFlight.push({ project: entry.project, task: entry.name, state: 'delegated_to_secutools' });
+    // A leftover intent (killed run) is re-read and re-submitted with its key below; a dry run only reports it.
+    else if (entry.delegating && entry.hasFile && !options.dryRun) fresh.push(entry);
     else if (entry.delegating) result.inFlight.push({ project: entry.project, task: entry.name, state: 'delegating' });
     else if (entry.hasFile) fresh.push(entry);
     if (entry.dispatched) result.inFlight.push({ project: entry.project, task: entry.name, state: 'dispatched' });
   }
 
-  const examined = await mapLimit(fresh, READ_CONCURRENCY, examine);
+  const mayDelegate = !options.dryRun && ctx.delegation().active;
+  const examined = fresh.map((entry) => examine(entry, mayDelegate));
   failpoint('scan-inbox:after-read');
 
+  const delegatedRoutes: DelegatedRouteItem[] = [];
   for (const [index, outcome] of examined.entries()) {
     const entry = fresh[index] as InboxTask;
-    if (outcome.kind === 'pending') result.pending.push(outcome.task);
+    if (outcome.kind === 'pending') {
+      if (outcome.task.delegated || entry.delegating) delegatedRoutes.push({ entry, task: outcome.task, parsed: outcome.parsed });
+      else result.pending.push(outcome.task);
+    }
     if (outcome.kind !== 'invalid') continue;
     const quarantined: QuarantinedTask = { project: entry.project, task: entry.name, reason: outcome.reason, movedTo: null };
     if (!options.dryRun) {
@@ -136,6 +159,13 @@ async function scan(options: ScanOptions, ctx: Context, knownDispatched: Set<str
     ctx.log.warn(`${entry.project}: ${entry.name} is invalid (${outcome.reason})${options.dryRun ? '' : ' → failed/'}`);
     result.quarantined.push(quarantined);
   }
+  const delegation = await routeDelegated(delegatedRoutes, options.dryRun, ctx, counters);
+  result.pending.push(...delegation.pending);
+  result.inFlight.push(...delegation.inFlight);
+  result.submitted = delegation.submitted;
+  result.fellBack = delegation.fellBack;
+  result.errors.push(...delegation.errors);
+
   for (const item of result.unknownDispatched) {
     ctx.log.warn(`${item.project}: ${item.task}.dispatched is not known to the state (older tooling?); left untouched`);
   }
@@ -158,6 +188,10 @@ export function render(result: ScanResult, style: Style): string {
       ),
     );
   }
+  for (const s of result.submitted) {
+    parts.push(style.cyan(`submitted: ${s.project}/${s.task} → secutools ${s.provider} (${s.priority}), job ${s.jobId}${s.resumed ? ' (resumed)' : ''}`));
+  }
+  for (const f of result.fellBack) parts.push(style.yellow(`fell back to local: ${f.project}/${f.task}: ${f.reason}`));
   for (const q of result.quarantined) {
     parts.push(style.red(`invalid: ${q.project}/${q.task}: ${q.reason}${q.movedTo ? ` → ${q.movedTo}` : ''}`));
   }

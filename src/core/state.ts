@@ -64,6 +64,15 @@ export interface State {
   /** Recent quota detections, newest last (forensics for `status`). */
   detections: Array<Record<string, unknown>>;
   counters: Counters;
+  /** Failed local runs per task, keyed by its pending path (`<project>/.agent-queue/inbox/T.md`); dropped when the
+   *  task leaves the queue (owned by dispatch / reconcile). */
+  taskAttempts: Record<string, TaskAttempts>;
+}
+
+export interface TaskAttempts {
+  count: number;
+  lastError: string;
+  at: string;
 }
 
 export const SWAP_HISTORY = 20;
@@ -81,6 +90,7 @@ export function emptyState(): State {
     quotaSuspicion: null,
     detections: [],
     counters: { dispatched: 0, delegated: 0, delegationCompleted: 0, delegationFailed: 0, delegationFellBack: 0, swaps: 0 },
+    taskAttempts: {},
   };
 }
 
@@ -109,6 +119,7 @@ export function normalizeState(document: unknown): StateParse {
     ['quotaSuspicion', (v) => v === null || isObject(v)],
     ['detections', Array.isArray],
     ['counters', isObject],
+    ['taskAttempts', isObject],
   ];
   for (const [key, valid] of checks) {
     if (document[key] !== undefined && !valid(document[key])) return { ok: false, reason: `field "${key}" has the wrong type` };

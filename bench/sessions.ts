@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createTmux, type Tmux } from '../src/adapters/tmux.js';
+import { BIN, benchHome } from './fixtures.js';
+import { median, timeProcess, type Figure } from './support.js';
+
+/**
+ * DESIGN §12 for the sessions area, on a private tmux server with the fake `claude`:
+ * - dispatch of 10 tasks into 10 free sessions vs 1 into 1 (launches run in parallel: goal ≤ 1.5x);
+ * - a reconcile pass over 20 working sessions vs over 1 (tmux is asked in batches: goal ≤ 1.5x), and the batched
+ *   capture itself (20 panes in one tmux call) vs capturing 1 pane;
+ * - peak memory of the processes.
+ */
+const FAKE_CLAUDE = new URL('../../fakes/claude', import.meta.url).pathname;
+const RUNS = 3;
+
+interface Pool {
+  home: string;
+  config: string;
+  project: string;
+  env: NodeJS.ProcessEnv;
+  socket: string;
+  tmux: Tmux;
+}
+
+async function pool(size: number): Promise<Pool> {
+  const socket = `cf-bench-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const { home, config, projectDirs } = await benchHome(1, {
+    pool: { autonomous: { prefix: 'ccl-auto-', start_index: 11, min: size, max: size } },
+    dispatch: { claude_command: FAKE_CLAUDE, prompt_timeout: '30s' },
+    tmux: { socket },
+  });
+  // Long turns: the sessions stay busy, so nothing finishes while we measure.
+  const env = { HOME: home, CLAUDE_FAILOVER_CONFIG: config, IS_SANDBOX: '1', FAKE_CLAUDE_TURN_MS: '600000' };
+  return { home, config, project: projectDirs[0] as string, env, socket, tmux: createTmux({ socket, env }) };
+}
+
+async function cli(p: Pool, args: string[]) {
+  const run = await timeProcess('node', [BIN, ...args], p.env);
+  if (run.exitCode !== 0) throw new Error(`${args.join(' ')} failed with ${run.exitCode}`);
+  return run;
+}
+
+async function addTasks(p: Pool, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await writeFile(join(p.project, '.agent-queue', 'inbox', `task-${i}.md`), `---\npriority: default\n---\nBench task ${i}: summarise the README;\nsecond line.\n`);
+  }
+}
+
+async function teardown(p: Pool): Promise<void> {
+  await p.tmux.killServer().catch(() => undefined);
+  // The shells and fakes need a moment to go after their server; their files are in the temp HOME.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await rm(p.home, { recursive: true, force: true }).catch(() => undefined);
+}
+
+/** Sessions created and a set of tasks dispatched into them (untimed), ready to be measured. */
+async function busyPool(size: number): Promise<Pool> {
+  const p = await pool(size);
+  await cli(p, ['reconcile']);
+  await addTasks(p, size);
+  const run = await cli(p, ['dispatch', '--json']);
+  const launched = (JSON.parse(run.stdout) as { launched: unknown[] }).launched.length;
+  if (launched !== size) throw new Error(`dispatch launched ${launched} of ${size}`);
+  return p;
+}
+
+async function dispatchOnce(size: number) {
+  const p = await pool(size);
+  try {
+    await cli(p, ['reconcile']);
+    await addTasks(p, size);
+    const run = await cli(p, ['dispatch', '--json']);
+    const launched = (JSON.parse(run.stdout) as { launched: unknown[] }).launched.length;
+    if (launched !== size) throw new Error(`dispatch launched ${launched} of ${size}`);
+    return run;
+  } finally {
+    await teardown(p);
+  }
+}
+
+export async function benchDispatch(): Promise<Figure[]> {
+  const one: Array<{ ms: number; peakMb: number }> = [];
+  const ten: Array<{ ms: number; peakMb: number }> = [];
+  for (let i = 0; i < RUNS; i++) {
+    one.push(await dispatchOnce(1));
+    ten.push(await dispatchOnce(10));
+  }
+  return [
+    {
+      name: 'dispatch: 10 tasks into 10 free sessions vs 1 into 1',
+      detail: `median of ${RUNS} dispatch processes each (launch, prompt wait, paste, 0.5 s settle, Enter, submit check)`,
+      value: median(ten.map((r) => r.ms)),
+      unit: 'ms',
+      floor: median(one.map((r) => r.ms)),
+      goal: { maxRatio: 1.5 },
+    },
+    { name: 'dispatch: peak memory (10 sessions)', detail: 'max RSS of the dispatch processes', value: Math.max(...ten.map((r) => r.peakMb)), unit: 'MB', goal: { max: 100 } },
+  ];
+}
+
+const TMUX_MODULE = new URL('../src/adapters/tmux.js', import.meta.url).href;
+const CAPTURE_SCRIPT = `
+const [moduleUrl, socket, ...names] = process.argv.slice(1);
+const { createTmux } = await import(moduleUrl);
+const panes = await createTmux({ socket, env: {} }).captureMany(names);
+process.stdout.write(String([...panes.values()].filter((text) => typeof text === 'string').length));`;
+
+async function timeInProcess(work: () => Promise<unknown>): Promise<number> {
+  const times = [];
+  for (let i = 0; i < 15; i++) {
+    const start = performance.now();
+    await work();
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+export async function benchCapture(): Promise<Figure[]> {
+  const small = await busyPool(1);
+  const large = await busyPool(20);
+  try {
+    const reconcile = async (p: Pool) => {
+      const runs = [];
+      for (let i = 0; i < RUNS + 2; i++) runs.push(await cli(p, ['reconcile', '--json']));
+      return { ms: median(runs.map((r) => r.ms)), peakMb: Math.max(...runs.map((r) => r.peakMb)) };
+    };
+    const r1 = await reconcile(small);
+    const r20 = await reconcile(large);
+
+    const names = Array.from({ length: 20 }, (_, i) => `ccl-auto-${11 + i}`);
+    // The capture as check-quota will use it: a process that reads N panes with one batched call.
+    const script = async (sessions: string[]) => {
+      const runs = [];
+      for (let i = 0; i < RUNS + 2; i++) runs.push(await timeProcess('node', ['--input-type=module', '-e', CAPTURE_SCRIPT, TMUX_MODULE, large.socket, ...sessions]));
+      if (runs.some((r) => r.exitCode !== 0 || Number(r.stdout) !== sessions.length)) throw new Error('the capture script failed');
+      return { ms: median(runs.map((r) => r.ms)), peakMb: Math.max(...runs.map((r) => r.peakMb)) };
+    };
+    const s1 = await script(names.slice(0, 1));
+    const s20 = await script(names);
+    // What batching saves: 20 panes in one tmux invocation vs one invocation per pane, in-process.
+    const batched = await timeInProcess(() => large.tmux.captureMany(names));
+    const oneByOne = await timeInProcess(async () => { for (const name of names) await large.tmux.capture(name); });
+    return [
+      { name: 'reconcile: 20 working sessions vs 1', detail: `median of ${RUNS + 2} reconcile passes (one batched capture, registry, transcript tails)`, value: r20.ms, unit: 'ms', floor: r1.ms, goal: { maxRatio: 1.5 } },
+      { name: 'capture: a process reading 20 panes vs 1 pane', detail: `median of ${RUNS + 2} node processes calling captureMany once (one tmux invocation)`, value: s20.ms, unit: 'ms', floor: s1.ms, goal: { maxRatio: 1.5 } },
+      { name: 'capture: 20 panes batched vs one tmux call per pane', detail: 'median of 15 in-process rounds; the batch should cost well under half', value: batched, unit: 'ms', floor: oneByOne, goal: { maxRatio: 0.5 } },
+      { name: 'reconcile / capture: peak memory (20 sessions)', detail: 'max RSS of the reconcile and capture processes', value: Math.max(r20.peakMb, s20.peakMb), unit: 'MB', goal: { max: 100 } },
+    ];
+  } finally {
+    await teardown(small);
+    await teardown(large);
+  }
+}

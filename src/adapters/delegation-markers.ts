@@ -1,0 +1,101 @@
+import { lstat, readFile, readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  LOCAL_FALLBACK_MARKER,
+  parseDelegatedMarker,
+  parseIntent,
+  parseLocalFallback,
+  type DelegatedMarker,
+  type DelegatingIntent,
+  type LocalFallback,
+} from '../core/delegation.js';
+import { errnoCode } from '../core/errors.js';
+import { fsyncDir, writeFileAtomic } from './fs-atomic.js';
+import { writeBeside } from './queue.js';
+
+/**
+ * The marker files beside a delegated task `inbox/T.md` (DESIGN §4): `.delegating` (intent), `.delegated` (job),
+ * `.local` (fell back). JSON, written atomically and durably: a kill leaves the old file or the new one, whole.
+ */
+
+export const markerPath = {
+  intent: (taskPath: string) => `${taskPath}.delegating`,
+  delegated: (taskPath: string) => `${taskPath}.delegated`,
+  local: (taskPath: string) => `${taskPath}${LOCAL_FALLBACK_MARKER}`,
+};
+
+export type MarkerRead<T> = { ok: true; value: T } | { ok: false; reason: string } | null;
+
+async function readMarker<T>(path: string, parse: (text: string) => { ok: true; value: T } | { ok: false; reason: string }): Promise<MarkerRead<T>> {
+  let text: string;
+  try {
+    // Markers are small; a huge one is not ours.
+    const info = await lstat(path);
+    if (!info.isFile()) return { ok: false, reason: 'not a regular file' };
+    if (info.size > 16 * 1024 * 1024) return { ok: false, reason: `${info.size} bytes: too large for a marker` };
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return null;
+    throw error;
+  }
+  return parse(text);
+}
+
+export const readIntent = (taskPath: string) => readMarker<DelegatingIntent>(markerPath.intent(taskPath), parseIntent);
+export const readDelegated = (taskPath: string) => readMarker<DelegatedMarker>(markerPath.delegated(taskPath), parseDelegatedMarker);
+export const readLocalFallback = (taskPath: string) => readMarker<LocalFallback>(markerPath.local(taskPath), parseLocalFallback);
+
+export async function writeMarker(path: string, document: DelegatingIntent | DelegatedMarker | LocalFallback): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(document, null, 2) + '\n', 0o644);
+}
+
+/** Removes a marker durably; a marker already gone is fine (a resumed run finishing what a killed one started). */
+export async function removeMarker(path: string): Promise<void> {
+  await rm(path, { force: true });
+  await fsyncDir(dirname(path));
+}
+
+/** The inode of the task file, or null when it is gone. */
+export async function taskInode(taskPath: string): Promise<number | null> {
+  try {
+    return (await lstat(taskPath)).ino;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** Finds the file with this inode in `dir` (where a killed move already put the task), or null. */
+export async function findByInode(dir: string, ino: number): Promise<string | null> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return null;
+    throw error;
+  }
+  for (const name of names) {
+    const info = await lstat(join(dir, name)).catch(() => null);
+    if (info?.ino === ino && info.isFile()) return join(dir, name);
+  }
+  return null;
+}
+
+/**
+ * Writes `done/T.result.md` beside the finished task. Idempotent for a resumed run: an identical result file
+ * already there (under its name or a suffixed one, as writeBeside names them) is kept; anything else there is
+ * never overwritten (writeBeside picks a free name).
+ */
+export async function writeResultBeside(finishedTask: string, result: string): Promise<string> {
+  const stem = finishedTask.replace(/\.md$/, '.result');
+  for (let n = 0; ; n++) {
+    const candidate = n === 0 ? `${stem}.md` : `${stem}-${n}.md`;
+    const existing = await readFile(candidate, 'utf8').catch((error: unknown) => {
+      if (errnoCode(error) === 'ENOENT') return null;
+      throw error;
+    });
+    if (existing === null) break;
+    if (existing === result) return candidate;
+  }
+  return writeBeside(finishedTask, '.result.md', result);
+}

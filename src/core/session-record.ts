@@ -1,0 +1,51 @@
+import type { SessionRecord } from './state.js';
+
+/**
+ * The facts the session lifecycle (dispatch / reconcile) keeps in a session record beside the common fields of
+ * DESIGN §4. The store keeps extra fields as they are; this is their typed view.
+ */
+export interface LaunchIntent {
+  /** The run that wrote it; a record still carrying it after that run ended is an interrupted dispatch. */
+  pid: number;
+  startedAt: string;
+  /** The task's pending path before the claim (`inbox/T.md`). */
+  pending: string;
+  /** The resume id taken from `<resume_dir>/<session>-resume-id.txt` (restored if the launch is undone). */
+  resumeId: string | null;
+}
+
+export interface LifecycleFields {
+  /** Claude Code's model and the account whose home it runs under. */
+  model?: string;
+  account?: string;
+  home?: string;
+  taskName?: string;
+  /** When Enter was sent: completion evidence must be newer than this. */
+  submittedAt?: string | null;
+  /** Fingerprint of the conversation on the pane and when it last changed (stall detection). */
+  paneDigest?: string | null;
+  paneChangedAt?: string | null;
+  /** Present only between the intent and the end of a launch. */
+  launch?: LaunchIntent | null;
+}
+
+export type LifecycleRecord = SessionRecord & LifecycleFields;
+
+export const asLifecycle = (record: SessionRecord): LifecycleRecord => record as LifecycleRecord;
+
+/** The idle form after a task left the session: lifecycle facts dropped, lastFail kept (it drives the cooldown). */
+export function idleAfter(record: SessionRecord | undefined, now: Date, lastFail?: string): SessionRecord {
+  return {
+    state: 'idle',
+    task: null,
+    project: null,
+    since: now.toISOString(),
+    lastFail: lastFail ?? record?.lastFail ?? null,
+    attempts: 0,
+  };
+}
+
+/** `inbox/T.md.dispatched` → `inbox/T.md`. */
+export function pendingPathOf(claimed: string): string {
+  return claimed.replace(/\.dispatched$/, '');
+}

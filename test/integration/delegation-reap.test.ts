@@ -1,0 +1,229 @@
+import { lstat, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { moveWithFooter } from '../../src/adapters/queue.js';
+import { run as reapDelegated, exitCode as reapExitCode } from '../../src/commands/reap-delegated.js';
+import { run as scanInbox } from '../../src/commands/scan-inbox.js';
+import { delegationFooter } from '../../src/core/reap-plan.js';
+import type { DelegatedMarker, RecordedOutcome } from '../../src/core/delegation.js';
+import type { FakeSecutools } from '../../src/fakes/secutools-server.js';
+import { makeTestContext, type TestContext } from '../support/context.js';
+import { SecretWatch, TEST_API_KEY, delegationConfig, startSecutools, writeTask } from '../support/delegation.js';
+import { tempDir, writeFiles } from '../support/temp.js';
+
+describe('reap-delegated (in process, real HTTP server, real files)', () => {
+  let server: FakeSecutools;
+  let home: string;
+  let project: string;
+  let queue: string;
+  let ctx: TestContext;
+  let watch: SecretWatch;
+
+  const context = (delegation: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = { SECUTOOLS_API_KEY: TEST_API_KEY }) =>
+    makeTestContext({ home, env, config: { projects: [project], delegation: delegationConfig(server.url, delegation) } });
+  const reap = async (options = { dryRun: false }) => {
+    const result = await reapDelegated(options, ctx);
+    watch.see(JSON.stringify(result), ...ctx.logLines.map((l) => l.message));
+    return result;
+  };
+  const ls = async (dir: 'inbox' | 'done' | 'failed') => (await readdir(join(queue, dir)).catch(() => [])).filter((n) => !n.startsWith('.')).sort();
+  const read = (dir: string, name: string) => readFile(join(queue, dir, name), 'utf8');
+  const counters = async () => (await ctx.state.load()).counters;
+
+  /** Submits tasks through scan-inbox, as in production; returns their job ids by task name. */
+  async function delegate(...names: string[]): Promise<Record<string, string>> {
+    for (const name of names) await writeTask(project, name, { title: `Title of ${name}`, allow_delegation: true, body: `Body of ${name}` });
+    const result = await scanInbox({ dryRun: false }, ctx);
+    watch.see(JSON.stringify(result));
+    expect(result.submitted).toHaveLength(names.length);
+    return Object.fromEntries(result.submitted.map((s) => [s.task, s.jobId]));
+  }
+
+  beforeEach(async () => {
+    server = await startSecutools();
+    home = await tempDir();
+    project = join(home, 'proj');
+    queue = join(project, '.agent-queue');
+    ctx = context();
+    watch = new SecretWatch();
+  });
+  afterEach(async () => {
+    await server.stop();
+    await watch.assertClean([home]);
+  });
+
+  it('completed → done/T.md with the footer and done/T.result.md; marker gone; counted', async () => {
+    const jobs = await delegate('report.md');
+    const jobId = jobs['report.md'] as string;
+    server.completeJob(jobId, { result: '# Findings\n\nAll clear.\n', costUsd: 0.0421, provider: 'gemini-2.5' });
+    ctx.setNow(new Date('2026-11-21T12:03:00Z'));
+
+    const result = await reap();
+    expect(result.completed).toMatchObject([{ task: 'report.md', jobId, status: 'completed', ranOn: 'gemini-2.5', costUsd: 0.0421 }]);
+    expect(await ls('inbox')).toEqual([]);
+    expect(await ls('done')).toEqual(['report.md', 'report.result.md']);
+    expect(await read('done', 'report.result.md')).toBe('# Findings\n\nAll clear.\n');
+    const done = await read('done', 'report.md');
+    expect(done).toContain('Body of report.md');
+    for (const line of ['- ran on: secutools (gemini-2.5)', '- cost: $0.0421', `- job id: ${jobId}`, '- submitted: 2026-11-21T12:00:00.000Z', '- finished: 2026-11-21T12:03:00.000Z', '- duration: 3m']) {
+      expect(done).toContain(line);
+    }
+    expect(await counters()).toMatchObject({ delegated: 1, delegationCompleted: 1, delegationFailed: 0 });
+    expect(reapExitCode(result)).toBe(0);
+  });
+
+  it('failed and cancelled → failed/ with the platform error in the footer', async () => {
+    const jobs = await delegate('a.md', 'b.md');
+    server.failJob(jobs['a.md'] as string, 'CUDA out of memory');
+    server.failJob(jobs['b.md'] as string, 'cancelled by an operator', 'cancelled');
+    const result = await reap();
+    expect(result.failed.map((f) => [f.task, f.status])).toEqual([['a.md', 'failed'], ['b.md', 'cancelled']]);
+    expect(await ls('failed')).toEqual(['a.md', 'b.md']);
+    expect(await read('failed', 'a.md')).toContain('- reason: secutools job failed: CUDA out of memory');
+    expect(await read('failed', 'b.md')).toContain('- reason: secutools job cancelled: cancelled by an operator');
+    expect(await counters()).toMatchObject({ delegationCompleted: 0, delegationFailed: 2 });
+  });
+
+  it('still running: waits within job_timeout, then fails as "timed out"', async () => {
+    ctx = context({ job_timeout: '1h' });
+    const jobs = await delegate('slow.md');
+    ctx.setNow(new Date('2026-11-21T12:30:00Z'));
+    const early = await reap();
+    expect(early.waiting).toMatchObject([{ task: 'slow.md', jobId: jobs['slow.md'], status: 'running', age: '30m' }]);
+    expect(await ls('inbox')).toEqual(['slow.md', 'slow.md.delegated']);
+
+    ctx.setNow(new Date('2026-11-21T13:30:01Z'));
+    const late = await reap();
+    expect(late.failed).toMatchObject([{ task: 'slow.md', status: 'timed-out' }]);
+    expect(await read('failed', 'slow.md')).toContain('- reason: timed out: still running 1h 30m after submission (delegation.job_timeout is 1h)');
+  });
+
+  it('a job the platform does not know (404) → failed/ "unknown job"', async () => {
+    const jobs = await delegate('lost.md');
+    server.forgetJob(jobs['lost.md'] as string);
+    const result = await reap();
+    expect(result.failed).toMatchObject([{ task: 'lost.md', status: 'unknown-job' }]);
+    expect(await read('failed', 'lost.md')).toContain('- reason: unknown job: secutools does not know job');
+  });
+
+  it('network trouble: the job stays as it is and is reported (exit 1); the next run reaps it', async () => {
+    ctx = context({ request_timeout: '300ms', retries: 1 });
+    const jobs = await delegate('a.md', 'b.md');
+    server.completeJob(jobs['a.md'] as string);
+    server.inject({ kind: 'status', status: 503 }, { times: 1000, method: 'GET' });
+    const result = await reap();
+    expect(result.unreachable.map((u) => u.task)).toEqual(['a.md', 'b.md']);
+    expect(result.unreachable[0]?.message).toContain('kept answering GET');
+    expect(reapExitCode(result)).toBe(1);
+    expect(await ls('inbox')).toEqual(['a.md', 'a.md.delegated', 'b.md', 'b.md.delegated']);
+
+    server.clearFaults();
+    const next = await reap();
+    expect(next.completed.map((c) => c.task)).toEqual(['a.md']);
+    expect(next.waiting.map((w) => w.task)).toEqual(['b.md']);
+  });
+
+  it('delegation switched off: nothing is polled, the jobs stay and are reported', async () => {
+    await delegate('a.md');
+    ctx = context({}, {});
+    const result = await reap();
+    expect(result.delegation).toEqual({ active: false, reason: 'delegation is enabled but $SECUTOOLS_API_KEY is not set' });
+    expect(result.unreachable).toMatchObject([{ task: 'a.md', message: expect.stringContaining('delegation is not active') }]);
+    expect(server.counters.gets).toBe(0);
+  });
+
+  it('polls with bounded concurrency (poll_concurrency), seen from the server side', async () => {
+    server.latencyMs = 30;
+    ctx = context({ poll_concurrency: 3 });
+    const names = Array.from({ length: 12 }, (_, i) => `t${String(i).padStart(2, '0')}.md`);
+    const jobs = await delegate(...names);
+    for (const id of Object.values(jobs)) server.completeJob(id);
+    server.counters.maxInFlight = 0;
+    const result = await reap();
+    expect(result.completed).toHaveLength(12);
+    expect(result.concurrency).toBe(3);
+    expect(server.counters.maxInFlight).toBeLessThanOrEqual(3);
+    expect(server.counters.maxInFlight).toBeGreaterThan(1);
+  });
+
+  it('a dry run polls and reports but moves nothing', async () => {
+    const jobs = await delegate('a.md');
+    server.completeJob(jobs['a.md'] as string);
+    const result = await reap({ dryRun: true });
+    expect(result.completed).toMatchObject([{ task: 'a.md', movedTo: null }]);
+    expect(await ls('inbox')).toEqual(['a.md', 'a.md.delegated']);
+    expect((await counters()).delegationCompleted).toBe(0);
+  });
+
+  it('never overwrites: a name clash in done/ gets a suffix, and so does its result', async () => {
+    await writeFiles(queue, { 'done/a.md': 'an older task of the same name', 'done/a.result.md': 'its result' });
+    const jobs = await delegate('a.md');
+    server.completeJob(jobs['a.md'] as string, { result: 'new result' });
+    const result = await reap();
+    expect(result.completed[0]?.movedTo).toBe(join(queue, 'done/a-1.md'));
+    expect(result.completed[0]?.resultFile).toBe(join(queue, 'done/a-1.result.md'));
+    expect(await read('done', 'a.md')).toBe('an older task of the same name');
+    expect(await read('done', 'a-1.result.md')).toBe('new result');
+  });
+
+  describe('finishing what a killed run left', () => {
+    async function recorded(name: string): Promise<{ path: string; marker: DelegatedMarker; final: RecordedOutcome }> {
+      const jobs = await delegate(name);
+      const path = join(queue, 'inbox', name);
+      const marker = JSON.parse(await readFile(`${path}.delegated`, 'utf8')) as DelegatedMarker;
+      const final: RecordedOutcome = {
+        outcome: 'done', status: 'completed', reason: 'completed', ranOn: 'gpu', costUsd: 1, result: 'recorded result',
+        finishedAt: '2026-11-21T12:05:00.000Z', taskInode: (await lstat(path)).ino,
+      };
+      await writeFile(`${path}.delegated`, JSON.stringify({ ...marker, final }));
+      // The platform has since forgotten the job: finishing must not need it.
+      server.forgetJob(jobs[name] as string);
+      return { path, marker, final };
+    }
+
+    it('killed after recording the outcome: finished from the marker, without asking the platform', async () => {
+      await recorded('a.md');
+      const gets = server.counters.gets;
+      const result = await reap();
+      expect(server.counters.gets).toBe(gets);
+      expect(result.completed).toMatchObject([{ task: 'a.md', status: 'completed' }]);
+      expect(await ls('done')).toEqual(['a.md', 'a.result.md']);
+      expect(await read('done', 'a.result.md')).toBe('recorded result');
+      expect(await ls('inbox')).toEqual([]);
+    });
+
+    it('killed after the move: the moved file is found by inode; one copy, one footer, one result', async () => {
+      const { path, marker, final } = await recorded('a.md');
+      await moveWithFooter(path, project, 'done', delegationFooter(marker, final));
+      await reap();
+      expect(await ls('done')).toEqual(['a.md', 'a.result.md']);
+      expect((await read('done', 'a.md')).split('claude-failover: done').length).toBe(2);
+      expect(await ls('inbox')).toEqual([]);
+    });
+
+    it('killed after the move, and a new task of the same name arrived: the new one is left alone', async () => {
+      const { path, marker, final } = await recorded('a.md');
+      await moveWithFooter(path, project, 'done', delegationFooter(marker, final));
+      await writeTask(project, 'a.md', { body: 'a brand new task' });
+      await reap();
+      expect(await ls('inbox')).toEqual(['a.md']);
+      expect(await read('inbox', 'a.md')).toContain('a brand new task');
+      expect(await ls('done')).toEqual(['a.md', 'a.result.md']);
+    });
+
+    it('killed after writing the result: the result is not written twice', async () => {
+      const { path, marker, final } = await recorded('a.md');
+      const moved = await moveWithFooter(path, project, 'done', delegationFooter(marker, final));
+      await writeFile(moved.replace(/\.md$/, '.result.md'), 'recorded result');
+      await reap();
+      expect(await ls('done')).toEqual(['a.md', 'a.result.md']);
+    });
+  });
+
+  it('an unreadable marker is reported and left alone', async () => {
+    await writeFiles(queue, { 'inbox/x.md': 'task', 'inbox/x.md.delegated': '{"version": 1, "jobId": "../../etc"}' });
+    const result = await reap();
+    expect(result.errors).toMatchObject([{ task: 'x.md', message: expect.stringContaining('x.md.delegated is unreadable') }]);
+    expect(await ls('inbox')).toEqual(['x.md', 'x.md.delegated']);
+  });
+});

@@ -1,0 +1,183 @@
+import { execa } from 'execa';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { createTmux, type Tmux } from '../../src/adapters/tmux.js';
+import { userText, unwrapPastes } from '../../src/core/transcript.js';
+import { systemClock } from '../../src/context.js';
+import { REPO_ROOT } from './cli.js';
+import { makeTestContext, testConfigYaml, type TestContext } from './context.js';
+import { tempDir } from './temp.js';
+
+/**
+ * Test rig for the sessions area: a temp HOME with two account homes and a project, a private tmux server
+ * (`tmux -L <unique>`, killed after each test) and the fake `claude` from fakes/.
+ */
+export const FAKE_CLAUDE = join(REPO_ROOT, 'fakes', 'claude');
+
+const rigs: Rig[] = [];
+// Registered after temp.ts's hook, so it runs first: the server and every process in it (shells writing their
+// history, fake Claude Codes removing their registry files) are gone before the temp HOME is removed.
+afterEach(async () => {
+  await Promise.all(rigs.splice(0).map(stopRig));
+});
+
+async function stopRig(rig: Rig): Promise<void> {
+  const panes = await execa('tmux', ['-L', rig.socket, 'list-panes', '-a', '-F', '#{pane_pid}'], { reject: false, timeout: 5000 });
+  const fakes = [...(await registryEntries(rig.home, '.claude-main')), ...(await registryEntries(rig.home, '.claude-backup'))];
+  const pids = [...String(panes.stdout).split('\n').filter(Boolean).map(Number), ...fakes.map((e) => Number(e.pid))];
+  await rig.tmux.killServer().catch(() => undefined);
+  await waitFor('the rig processes to exit', async () => pids.every((pid) => !alive(pid)), 10_000, 50);
+}
+
+/** Running, and not a zombie waiting to be reaped (a zombie writes no more files). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+export function uniqueSocket(): string {
+  return `cf-test-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+export interface Rig {
+  home: string;
+  project: string;
+  socket: string;
+  /** A tmux handle on the private server (for the test's own pokes); the server is killed after the test. */
+  tmux: Tmux;
+  /** The environment the tmux server and CLI subprocesses get (root needs IS_SANDBOX=1 for the fake). */
+  env: NodeJS.ProcessEnv;
+  configOverrides: Record<string, unknown>;
+  configPath: string;
+  ctx: TestContext;
+}
+
+export interface RigOptions {
+  pool?: { start_index?: number; min?: number; max?: number };
+  dedicated?: Array<{ session: string; project: string }>;
+  dispatch?: Record<string, unknown>;
+  completion?: Record<string, unknown>;
+  turnMs?: number;
+}
+
+export async function makeRig(options: RigOptions = {}): Promise<Rig> {
+  const home = await tempDir('cf-sessions-');
+  const project = join(home, 'proj');
+  await mkdir(join(project, '.agent-queue', 'inbox'), { recursive: true });
+  await mkdir(join(home, '.claude-main'), { recursive: true });
+  await mkdir(join(home, '.claude-backup'), { recursive: true });
+  const socket = uniqueSocket();
+  const env: NodeJS.ProcessEnv = {
+    HOME: home,
+    IS_SANDBOX: '1',
+    FAKE_CLAUDE_TURN_MS: String(options.turnMs ?? 300),
+    PATH: process.env.PATH,
+  };
+  const configOverrides: Record<string, unknown> = {
+    pool: {
+      autonomous: { prefix: 'ccl-auto-', start_index: options.pool?.start_index ?? 11, min: options.pool?.min ?? 2, max: options.pool?.max ?? 2 },
+      dedicated: options.dedicated ?? [],
+    },
+    projects: [project],
+    dispatch: { claude_command: FAKE_CLAUDE, prompt_timeout: '15s', ...options.dispatch },
+    completion: { idle_timeout: '2h', ...options.completion },
+    tmux: { socket },
+  };
+  const configPath = join(home, 'config.yaml');
+  await writeFile(configPath, testConfigYaml(home, configOverrides));
+  const ctx = makeTestContext({ home, config: configOverrides, env });
+  // The fake writes real timestamps; the lifecycle compares them with ours.
+  ctx.clock = systemClock;
+  const tmux = createTmux({ socket, env });
+  const rig = { home, project, socket, tmux, env, configOverrides, configPath, ctx };
+  rigs.push(rig);
+  return rig;
+}
+
+/** Writes `inbox/<name>` with an explicit mtime (oldest-first ordering is by mtime). */
+export async function addTask(project: string, name: string, text: string, mtime?: Date): Promise<string> {
+  const path = join(project, '.agent-queue', 'inbox', name);
+  await writeFile(path, text);
+  if (mtime) await utimes(path, mtime, mtime);
+  return path;
+}
+
+/** Bounded polling for tests: returns the probe's value, or throws after the deadline (never sleep-and-hope). */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+async function filesUnder(dir: string, suffix: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  } catch {
+    return [];
+  }
+  return entries.filter((e) => e.isFile() && e.name.endsWith(suffix)).map((e) => join(e.parentPath, e.name));
+}
+
+export interface Submission {
+  message: string;
+  sessionId: string;
+  timestamp: string;
+  model: string | null;
+}
+
+/** Every user message the fake recorded under the account homes, pastes unwrapped. */
+export async function submissions(home: string): Promise<Submission[]> {
+  const found: Submission[] = [];
+  for (const account of ['.claude-main', '.claude-backup']) {
+    for (const file of await filesUnder(join(home, account, 'projects'), '.jsonl')) {
+      const records = (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+      for (const [i, record] of records.entries()) {
+        const text = userText(record);
+        if (text === null) continue;
+        const reply = records.slice(i + 1).find((r) => r.type === 'assistant') as { message?: { model?: string } } | undefined;
+        found.push({ message: unwrapPastes(text), sessionId: String(record.sessionId), timestamp: String(record.timestamp), model: reply?.message?.model ?? null });
+      }
+    }
+  }
+  return found;
+}
+
+/** How many times a task was submitted to Claude Code (by its `[T.md]` tag): nothing may run twice. */
+export async function submissionCount(home: string, taskName: string): Promise<number> {
+  return (await submissions(home)).filter((s) => s.message.startsWith(`[${taskName}]`)).length;
+}
+
+/** The fake's registry entries (live Claude Code processes) of the main account. */
+export async function registryEntries(home: string, account = '.claude-main'): Promise<Array<Record<string, unknown>>> {
+  const entries = [];
+  for (const file of await filesUnder(join(home, account, 'sessions'), '.json')) {
+    try {
+      entries.push(JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>);
+    } catch {
+      // Being rewritten right now.
+    }
+  }
+  return entries;
+}
+
+export async function queueFiles(project: string): Promise<{ inbox: string[]; done: string[]; failed: string[] }> {
+  const list = async (dir: string) => (await readdir(join(project, '.agent-queue', dir)).catch(() => [] as string[])).filter((n) => !n.startsWith('.')).sort();
+  return { inbox: await list('inbox'), done: await list('done'), failed: await list('failed') };
+}
