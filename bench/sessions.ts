@@ -51,6 +51,8 @@ async function addTasks(p: Pool, count: number): Promise<void> {
 
 async function teardown(p: Pool): Promise<void> {
   await p.tmux.killServer().catch(() => undefined);
+  // tmux 3.3 leaves its socket file behind.
+  await rm(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, p.socket), { force: true });
   // The shells and fakes need a moment to go after their server; their files are in the temp HOME.
   await new Promise((resolve) => setTimeout(resolve, 300));
   await rm(p.home, { recursive: true, force: true }).catch(() => undefined);

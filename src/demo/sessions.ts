@@ -47,6 +47,8 @@ export async function demoSessions(): Promise<void> {
     console.log(`\ndone/ now holds: ${(await readdir(done)).join(', ')}\n\n${await readFile(join(done, 'fix-login.md'), 'utf8')}`);
   } finally {
     await execa('tmux', ['-L', socket, 'kill-server'], { reject: false });
+    // tmux 3.3 leaves its socket file behind.
+    await rm(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
     await new Promise((resolve) => setTimeout(resolve, 300));
     await rm(home, { recursive: true, force: true });
   }

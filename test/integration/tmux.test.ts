@@ -4,17 +4,21 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TmuxError, createTmux, socketPathFromTmuxEnv, type Tmux } from '../../src/adapters/tmux.js';
 import { FailoverError } from '../../src/core/errors.js';
-import { uniqueSocket, waitFor } from '../support/sessions.js';
+import { removeSocketFile, uniqueSocket, waitFor } from '../support/sessions.js';
 import { tempDir } from '../support/temp.js';
 
-const servers: Tmux[] = [];
+const servers: Array<{ tmux: Tmux; socket: string }> = [];
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((t) => t.killServer()));
+  await Promise.all(servers.splice(0).map(async ({ tmux, socket }) => {
+    await tmux.killServer();
+    await removeSocketFile(socket);
+  }));
 });
 
 function server(extra: Partial<Parameters<typeof createTmux>[0]> = {}): Tmux {
-  const tmux = createTmux({ socket: uniqueSocket(), env: { HOME: process.env.HOME }, ...extra });
-  servers.push(tmux);
+  const socket = extra.socket ?? uniqueSocket();
+  const tmux = createTmux({ env: { HOME: process.env.HOME }, ...extra, socket });
+  servers.push({ tmux, socket });
   return tmux;
 }
 

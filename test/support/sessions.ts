@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { createTmux, type Tmux } from '../../src/adapters/tmux.js';
@@ -29,6 +29,7 @@ async function stopRig(rig: Rig): Promise<void> {
   const fakes = [...(await registryEntries(rig.home, '.claude-main')), ...(await registryEntries(rig.home, '.claude-backup'))];
   const pids = [...String(panes.stdout).split('\n').filter(Boolean).map(Number), ...fakes.map((e) => Number(e.pid))];
   await rig.tmux.killServer().catch(() => undefined);
+  await removeSocketFile(rig.socket);
   await waitFor('the rig processes to exit', async () => pids.every((pid) => !alive(pid)), 10_000, 50);
 }
 
@@ -45,6 +46,14 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * tmux 3.3 leaves its socket file behind when the server exits: remove it, so test runs do not litter
+ * `$TMUX_TMPDIR/tmux-<uid>/`.
+ */
+export async function removeSocketFile(socket: string): Promise<void> {
+  await rm(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
 }
 
 export function uniqueSocket(): string {
