@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/bundle/ccl-delegate.js';
+import { runBundle } from './run-bundle.js';
 
-await main();
+await runBundle('ccl-delegate', import.meta.url);

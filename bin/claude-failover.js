@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/bundle/claude-failover.js';
+import { runBundle } from './run-bundle.js';
 
-await main();
+await runBundle('claude-failover', import.meta.url);

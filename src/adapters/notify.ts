@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { errorMessage } from '../core/errors.js';
 import type { Log } from './log.js';
 
@@ -26,6 +25,8 @@ export function createNotify(command: string | null, log: Log): Notify {
     log.info(`event ${event.event}: ${event.message}`);
     if (!command) return;
     try {
+      // Loaded only when there is something to run: most commands never notify, and execa is large.
+      const { execa } = await import('execa');
       const result = await execa('/bin/sh', ['-c', command], {
         input: JSON.stringify(event) + '\n',
         reject: false,

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ export interface SystemdPort {
 
 async function runTool(file: string, args: string[]): Promise<CommandResult> {
   try {
+    const { execa } = await import('execa');
     const result = await execa(file, args, { reject: false, timeout: 20_000, stdin: 'ignore' });
     if (result.timedOut) return { exitCode: -1, stdout: '', stderr: `${file} timed out`, failure: 'timeout' };
     return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };

@@ -74,6 +74,6 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function main(argv: string[] = process.argv): Promise<void> {
+export async function main({ argv }: { argv: string[] }): Promise<void> {
   await runProgram(buildProgram(), argv);
 }

@@ -1,7 +1,7 @@
 import { Command, example, execute, notImplemented, runProgram, withCommonOptions, type CommonFlags } from './frame.js';
 
 /** commander wiring for `claude-failover` (DESIGN §3). Command modules load lazily so start-up stays small. */
-export function buildProgram(): Command {
+export function buildProgram(bin: string): Command {
   const program = new Command('claude-failover')
     .description('Keeps a fleet of Claude Code sessions in tmux working unattended: task queue, delegation, account failover.')
     .version('0.1.0')
@@ -53,12 +53,41 @@ export function buildProgram(): Command {
     'claude-failover reconcile --dry-run --json   # judge every session, change nothing',
   ).action((options: CommonFlags) => execute(() => import('../commands/reconcile.js'), { ...options, dryRun: Boolean(options.dryRun) }));
 
-  const checkQuota = pending(program, 'check-quota', 'Read every pool and dedicated session, decide whether the active account is exhausted, and swap unless --no-swap.', '[accounts]', true);
-  checkQuota.option('--no-swap', 'detect and report only; never swap');
+  example(
+    withCommonOptions(
+      program
+        .command('check-quota')
+        .description(
+          'Read every pool and dedicated session, decide whether the active account is exhausted, and swap unless --no-swap ' +
+            '(exit 3 when the swap is blocked: partial swap set or every account exhausted; 1 when it failed and was rolled back).',
+        )
+        .option('--no-swap', 'detect and report only; never swap'),
+      { dryRun: true },
+    ),
+    'claude-failover check-quota --json',
+    'claude-failover check-quota --no-swap   # report verdicts, mark the account, never swap',
+  ).action((options: CommonFlags & { swap?: boolean }) =>
+    execute(() => import('../commands/check-quota.js'), { ...options, swap: options.swap !== false, dryRun: Boolean(options.dryRun) }),
+  );
 
-  const swap = pending(program, 'swap-account', 'Move all work from the active account to another: stop sessions, flip ~/.claude, resume conversations.', '[accounts]', true);
-  swap.option('--to <name>', 'target account (default: the next one in order that is not exhausted)');
-  swap.option('--clear-partial', 'clear the sticky partial-swap flag after an operator has repaired the homes');
+  example(
+    withCommonOptions(
+      program
+        .command('swap-account')
+        .description(
+          'Move all work from the active account to another: save resume ids, stop the configured sessions, flip ~/.claude, ' +
+            'resume conversations. Rolled back on failure (exit 1); refused while the partial-swap flag is set (exit 3).',
+        )
+        .option('--to <name>', 'target account (default: the next one in order that is not exhausted)')
+        .option('--clear-partial', 'clear the sticky partial-swap flag after an operator has repaired the homes (swaps only with --to)'),
+      { dryRun: true },
+    ),
+    'claude-failover swap-account --dry-run   # which account, which sessions, which conversations',
+    'claude-failover swap-account --to backup',
+    'claude-failover swap-account --clear-partial',
+  ).action((options: CommonFlags & { to?: string; clearPartial?: boolean }) =>
+    execute(() => import('../commands/swap-account.js'), { ...options, clearPartial: Boolean(options.clearPartial), dryRun: Boolean(options.dryRun) }),
+  );
 
   example(
     withCommonOptions(
@@ -97,13 +126,13 @@ export function buildProgram(): Command {
     'claude-failover systemd install --dry-run   # print the units, change nothing',
     'claude-failover systemd install',
   ).action((options: CommonFlags) =>
-    execute(() => import('../commands/systemd.js').then((m) => ({ run: m.install, render: m.render })), { ...options, dryRun: Boolean(options.dryRun) }),
+    execute(() => import('../commands/systemd.js').then((m) => ({ run: m.install, render: m.render })), { ...options, bin, dryRun: Boolean(options.dryRun) }),
   );
   example(
     withCommonOptions(systemd.command('uninstall').description('Disable, stop and remove the units written by `systemd install` (only those).'), { dryRun: true }),
     'claude-failover systemd uninstall',
   ).action((options: CommonFlags) =>
-    execute(() => import('../commands/systemd.js').then((m) => ({ run: m.uninstall, render: m.render })), { ...options, dryRun: Boolean(options.dryRun) }),
+    execute(() => import('../commands/systemd.js').then((m) => ({ run: m.uninstall, render: m.render })), { ...options, bin, dryRun: Boolean(options.dryRun) }),
   );
 
   pending(program, 'doctor', 'Check everything the tool depends on; print ok / warning / error with the fix for each.', '[operations]', false);
@@ -131,6 +160,7 @@ function pending(parent: Command, name: string, description: string, issue: stri
   return command;
 }
 
-export async function main(argv: string[] = process.argv): Promise<void> {
-  await runProgram(buildProgram(), argv);
+/** `bin` is the path of bin/claude-failover.js that started us: the systemd units run exactly that. */
+export async function main({ argv, bin }: { argv: string[]; bin: string }): Promise<void> {
+  await runProgram(buildProgram(bin), argv);
 }

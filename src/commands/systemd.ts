@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
 import { installedUnits, lingerEnabled, realSystemd, removeUnits, userUnitDir, writeUnits, type SystemdPort } from '../adapters/systemd.js';
 import { queuePaths } from '../adapters/queue.js';
 import { projectDirs } from '../core/config.js';
@@ -11,6 +9,8 @@ import type { Context } from '../context.js';
 
 export interface SystemdOptions {
   dryRun: boolean;
+  /** Absolute path of bin/claude-failover.js, which the units run (the CLI passes the one that started it). */
+  bin: string;
   /** Where to write the units (default: the user unit dir). */
   unitDir?: string | undefined;
   /** Injected by tests; the real systemctl/loginctl otherwise. */
@@ -28,16 +28,6 @@ export interface SystemdResult {
   warnings: string[];
 }
 
-/**
- * bin/claude-failover.js of this installation: the package root is the nearest folder above this module with our
- * package.json (this file runs from dist/bundle/chunks or dist/src/commands, depending on how it was started).
- */
-function installedBin(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6 && !existsSync(join(dir, 'package.json')); i++) dir = dirname(dir);
-  return join(dir, 'bin', 'claude-failover.js');
-}
-
 async function systemctlOrFail(port: SystemdPort, args: string[]): Promise<void> {
   const result = await port.systemctl(args);
   if (result.exitCode !== 0) {
@@ -52,7 +42,7 @@ export async function install(options: SystemdOptions, ctx: Context): Promise<Sy
   const unitDir = options.unitDir ?? userUnitDir(ctx.env, ctx.home);
   const units = renderUnits({
     node: process.execPath,
-    bin: installedBin(),
+    bin: resolve(options.bin),
     configPath: resolve(ctx.config.file),
     environmentFile: resolve(dirname(ctx.config.file), 'env'),
     inboxes: projectDirs(ctx.config).map((p) => queuePaths(p).inbox),

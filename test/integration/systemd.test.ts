@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { CommandResult, SystemdPort } from '../../src/adapters/systemd.js';
 import { install, uninstall } from '../../src/commands/systemd.js';
 import { GENERATED_MARK, inboxUnitName } from '../../src/core/systemd-units.js';
-import { claudeFailover } from '../support/cli.js';
+import { CLAUDE_FAILOVER_BIN, claudeFailover } from '../support/cli.js';
 import { makeTestContext, testConfigYaml } from '../support/context.js';
 import { tempDir } from '../support/temp.js';
 
@@ -101,7 +101,7 @@ describe('systemd units', () => {
     ctx.config.file = join(home, 'config.yaml');
     const unitDir = join(home, 'units');
     const port = recorder('no\n');
-    const result = await install({ dryRun: false, unitDir, port }, ctx);
+    const result = await install({ dryRun: false, unitDir, port, bin: CLAUDE_FAILOVER_BIN }, ctx);
     const written = (await readdir(unitDir)).sort();
     expect(written).toHaveLength(9);
     for (const name of written) expect(await readFile(join(unitDir, name), 'utf8')).toMatch(new RegExp(`^${GENERATED_MARK.replace(/[.*+?^${}()|[\]\\`]/g, '\\$&')}`));
@@ -117,10 +117,10 @@ describe('systemd units', () => {
     const ctx = makeTestContext({ home });
     ctx.config.file = join(home, 'config.yaml');
     const unitDir = join(home, 'units');
-    await install({ dryRun: false, unitDir, port: recorder('yes') }, ctx);
+    await install({ dryRun: false, unitDir, port: recorder('yes'), bin: CLAUDE_FAILOVER_BIN }, ctx);
     await writeFile(join(unitDir, 'claude-failover-mine.service'), '[Service]\nExecStart=/bin/true\n');
     const port = recorder('yes');
-    const result = await uninstall({ dryRun: false, unitDir, port }, ctx);
+    const result = await uninstall({ dryRun: false, unitDir, port, bin: CLAUDE_FAILOVER_BIN }, ctx);
     expect(result.units).toHaveLength(8);
     expect(await readdir(unitDir)).toEqual(['claude-failover-mine.service']);
     expect(port.calls.at(-1)).toEqual(['systemctl', 'daemon-reload']);
