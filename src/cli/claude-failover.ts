@@ -135,7 +135,20 @@ export function buildProgram(bin: string): Command {
     execute(() => import('../commands/systemd.js').then((m) => ({ run: m.uninstall, render: m.render })), { ...options, bin, dryRun: Boolean(options.dryRun) }),
   );
 
-  pending(program, 'doctor', 'Check everything the tool depends on; print ok / warning / error with the fix for each.', '[operations]', false);
+  example(
+    withCommonOptions(
+      program
+        .command('doctor')
+        .description(
+          'Check everything the tool depends on — Node, tmux, the claude command, the config, every account home and its ' +
+            'shared links, the active link, the state file, a stale lock, secutools (key and reachability, when delegation ' +
+            'is on), lingering and unit health — and print ok / warning / error with the fix for each. Changes nothing; ' +
+            'exits 1 when any check is an error.',
+        ),
+      { dryRun: false },
+    ),
+    'claude-failover doctor',
+  ).action((options: CommonFlags) => execute(() => import('../commands/doctor.js'), options, 'none'));
   example(
     withCommonOptions(
       program
