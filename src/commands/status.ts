@@ -172,7 +172,11 @@ export function render(report: StatusReport, style: Style): string {
   const c = report.counters;
   out.push('', `counters: dispatched ${c.dispatched}, delegated ${c.delegated} (completed ${c.delegationCompleted}, failed ${c.delegationFailed}, fell back ${c.delegationFellBack}), swaps ${c.swaps}`);
   if (report.quotaSuspicion) out.push(style.yellow(`quota suspicion: ${report.quotaSuspicion.session} since ${report.quotaSuspicion.since} (${report.quotaSuspicion.pattern})`));
-  for (const d of report.lastDetections) out.push(`detection: ${JSON.stringify(d)}`);
+  for (const d of report.lastDetections) {
+    const field = (key: string) => (typeof d[key] === 'string' ? (d[key] as string) : null);
+    const reset = field('resetAt');
+    out.push(`detection ${field('at') ?? '?'}: ${field('session') ?? '?'} ${field('verdict') ?? '?'} (${field('pattern') ?? '?'})${reset ? ` until ${reset}` : ''}${field('action') ? ` → ${field('action')}` : ''}`);
+  }
   out.push(report.lock ? `lock: held by ${report.lock.command} (pid ${report.lock.pid}) for ${ago(report.lock.ageMs)}${report.lock.stale ? style.red(' — stale') : ''}` : 'lock: free');
   if (report.units) {
     out.push('', style.bold('Units'));

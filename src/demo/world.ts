@@ -1,0 +1,135 @@
+import { execa } from 'execa';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { FakeSecutools } from '../fakes/secutools-server.js';
+
+/**
+ * The demo's self-contained world: a temp HOME with two fake accounts and a shared root, a private tmux server,
+ * the fake `claude`, a local secutools platform, and a project with an inbox. Everything lives and dies with it.
+ */
+export const BIN = fileURLToPath(new URL('../../../bin/claude-failover.js', import.meta.url));
+export const FAKE_CLAUDE = fileURLToPath(new URL('../../../fakes/claude', import.meta.url));
+
+export interface World {
+  home: string;
+  project: string;
+  inbox: string;
+  socket: string;
+  env: NodeJS.ProcessEnv;
+  secutools: FakeSecutools;
+  tmux(...args: string[]): Promise<string>;
+  cli(args: string[]): Promise<{ exitCode: number; output: string }>;
+  teardown(): Promise<void>;
+}
+
+export async function createWorld(): Promise<World> {
+  const home = await mkdtemp(join(tmpdir(), 'claude-failover-demo-'));
+  const socket = `cf-demo-${process.pid}`;
+  const project = join(home, 'src', 'webshop');
+  const inbox = join(project, '.agent-queue', 'inbox');
+  const apiKey = `demo-${randomBytes(12).toString('hex')}`;
+  const secutools = new FakeSecutools({ apiKey, completeAfterMs: 1500 });
+  const baseUrl = await secutools.start();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: home,
+    CLAUDE_FAILOVER_CONFIG: join(home, '.config', 'claude-failover', 'config.yaml'),
+    SECUTOOLS_API_KEY: apiKey,
+    // The fake, like the real Claude Code, refuses --dangerously-skip-permissions as root without it.
+    IS_SANDBOX: '1',
+    FAKE_CLAUDE_TURN_MS: '1200',
+  };
+  await mkdir(inbox, { recursive: true });
+  for (const account of ['.claude-main', '.claude-backup']) {
+    await mkdir(join(home, account), { recursive: true });
+    await writeFile(join(home, account, '.credentials.json'), '{"demo": true}\n');
+  }
+  await symlink(join(home, '.claude-main'), join(home, '.claude'));
+  await mkdir(join(home, '.config', 'claude-failover'), { recursive: true });
+  await writeFile(
+    env.CLAUDE_FAILOVER_CONFIG as string,
+    stringify({
+      accounts: [
+        { name: 'main', home: '~/.claude-main' },
+        { name: 'backup', home: '~/.claude-backup' },
+      ],
+      pool: {
+        autonomous: { prefix: 'ccl-auto-', start_index: 11, min: 2, max: 2 },
+        dedicated: [{ session: 'ccl-1-webshop', project: '~/src/webshop' }],
+      },
+      dispatch: { claude_command: FAKE_CLAUDE },
+      quota: { confirm_polls: 2, reactivate_cooldown: '5m' },
+      delegation: { enabled: true, base_url: baseUrl, request_timeout: '5s', retries: 2 },
+      state_dir: '~/.local/state/claude-failover',
+      tmux: { socket },
+    }),
+  );
+
+  const tmux = async (...args: string[]) => String((await execa('tmux', ['-L', socket, ...args], { env, reject: false, timeout: 10_000 })).stdout);
+  return {
+    home,
+    project,
+    inbox,
+    socket,
+    env,
+    secutools,
+    tmux,
+    async cli(args) {
+      const run = await execa('node', [BIN, ...args], { env, reject: false, all: true, timeout: 90_000 });
+      return { exitCode: run.exitCode ?? -1, output: String(run.all ?? '') };
+    },
+    async teardown() {
+      await tmux('kill-server');
+      // tmux 3.3 leaves its socket file behind when the server exits.
+      await rm(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
+      await secutools.stop();
+      await waitForNoFakes(home);
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The fake Claude Codes registered under either account (each removes its file when it exits). */
+export async function liveFakes(home: string): Promise<Array<{ pid: number; status: string; sessionId: string; home: string }>> {
+  const found = [];
+  for (const account of ['.claude-main', '.claude-backup']) {
+    const dir = join(home, account, 'sessions');
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      try {
+        const entry = JSON.parse(await readFile(join(dir, name), 'utf8')) as { pid: number; status: string; sessionId: string };
+        found.push({ ...entry, home: account });
+      } catch {
+        // Being rewritten.
+      }
+    }
+  }
+  return found;
+}
+
+async function waitForNoFakes(home: string): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const alive = (await liveFakes(home)).filter((f) => {
+      try {
+        process.kill(f.pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (alive.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Polls `probe` every 200 ms until it is truthy or `timeoutMs` passes (the demo never waits blindly). */
+export async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`the demo gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
