@@ -1,5 +1,5 @@
-import { lstat, readFile, readdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { lstat, readFile, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import {
   LOCAL_FALLBACK_MARKER,
   parseDelegatedMarker,
@@ -63,22 +63,6 @@ export async function taskInode(taskPath: string): Promise<number | null> {
     if (errnoCode(error) === 'ENOENT') return null;
     throw error;
   }
-}
-
-/** Finds the file with this inode in `dir` (where a killed move already put the task), or null. */
-export async function findByInode(dir: string, ino: number): Promise<string | null> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return null;
-    throw error;
-  }
-  for (const name of names) {
-    const info = await lstat(join(dir, name)).catch(() => null);
-    if (info?.ino === ino && info.isFile()) return join(dir, name);
-  }
-  return null;
 }
 
 /**

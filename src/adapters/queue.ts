@@ -186,17 +186,25 @@ export async function moveWithFooter(source: string, project: string, outcome: O
     await unlink(source);
     return dest;
   }
-  const dest = (info.nlink > 1 ? await findTwin(destDir, info.ino) : null) ?? (await linkNoClobber(source, destDir, taskName));
+  const dest = (info.nlink > 1 ? await findByInode(destDir, info.ino) : null) ?? (await linkNoClobber(source, destDir, taskName));
   await appendFooterOnce(dest, footer);
   await unlink(source);
   await fsyncDir(join(source, '..'));
   return dest;
 }
 
-async function findTwin(dir: string, ino: number): Promise<string | null> {
-  for (const name of await readdir(dir)) {
+/** The file with inode `ino` in `dir` (where a killed move already put a task), or null. */
+export async function findByInode(dir: string, ino: number): Promise<string | null> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return null;
+    throw error;
+  }
+  for (const name of names) {
     const info = await lstat(join(dir, name)).catch(() => null);
-    if (info?.ino === ino) return join(dir, name);
+    if (info?.ino === ino && info.isFile()) return join(dir, name);
   }
   return null;
 }
@@ -209,12 +217,12 @@ function candidateName(taskName: string, n: number): string {
 
 const MAX_SUFFIX = 10_000;
 
-async function linkNoClobber(source: string, destDir: string, taskName: string): Promise<string> {
+/** Calls `create` with `T.md`, then `T-1.md`, `T-2.md`… until one does not fail with EEXIST: never overwrites. */
+async function firstFreeName(destDir: string, taskName: string, create: (path: string) => Promise<void>): Promise<string> {
   for (let n = 0; n < MAX_SUFFIX; n++) {
     const dest = join(destDir, candidateName(taskName, n));
     try {
-      await link(source, dest);
-      await fsyncDir(destDir);
+      await create(dest);
       return dest;
     } catch (error) {
       if (errnoCode(error) !== 'EEXIST') throw error;
@@ -223,18 +231,14 @@ async function linkNoClobber(source: string, destDir: string, taskName: string):
   throw new Error(`no free name for ${taskName} in ${destDir}`);
 }
 
-async function createNoClobber(destDir: string, taskName: string, content: string): Promise<string> {
-  for (let n = 0; n < MAX_SUFFIX; n++) {
-    const dest = join(destDir, candidateName(taskName, n));
-    try {
-      await writeFileExclusive(dest, content);
-      return dest;
-    } catch (error) {
-      if (errnoCode(error) !== 'EEXIST') throw error;
-    }
-  }
-  throw new Error(`no free name for ${taskName} in ${destDir}`);
-}
+const linkNoClobber = (source: string, destDir: string, taskName: string) =>
+  firstFreeName(destDir, taskName, async (dest) => {
+    await link(source, dest);
+    await fsyncDir(destDir);
+  });
+
+const createNoClobber = (destDir: string, taskName: string, content: string) =>
+  firstFreeName(destDir, taskName, (dest) => writeFileExclusive(dest, content));
 
 /** Appends the footer unless the file already ends with one of ours (a resumed move). */
 async function appendFooterOnce(path: string, footer: string): Promise<void> {

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import {
-  findByInode,
   markerPath,
   readDelegated,
   removeMarker,
@@ -9,7 +8,7 @@ import {
   writeResultBeside,
 } from '../adapters/delegation-markers.js';
 import { failpoint } from '../adapters/failpoint.js';
-import { listInbox, moveWithFooter, queuePaths, type InboxTask } from '../adapters/queue.js';
+import { findByInode, listInbox, moveWithFooter, queuePaths, type InboxTask } from '../adapters/queue.js';
 import type { SecutoolsClient } from '../adapters/secutools.js';
 import { projectDirs } from '../core/config.js';
 import { mapLimit } from '../core/concurrency.js';
