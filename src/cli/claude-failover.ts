@@ -1,4 +1,4 @@
-import { Command, example, execute, notImplemented, runProgram, withCommonOptions, type CommonFlags } from './frame.js';
+import { Command, Option, example, execute, notImplemented, runProgram, withCommonOptions, type CommonFlags } from './frame.js';
 
 /** commander wiring for `claude-failover` (DESIGN §3). Command modules load lazily so start-up stays small. */
 export function buildProgram(bin: string): Command {
@@ -26,12 +26,20 @@ export function buildProgram(bin: string): Command {
     withCommonOptions(
       program
         .command('dispatch')
-        .description('Give local tasks (critical > high > default > low, then oldest) to free pool sessions, one task each, launched in parallel.'),
+        .description('Give local tasks (critical > high > default > low, then oldest) to free pool sessions, one task each, launched in parallel.')
+        .addOption(
+          new Option('--scan', 'run scan-inbox first, and repeat scan + dispatch while new task files keep arriving (at most 5 passes); what the systemd path units run').conflicts('dryRun'),
+        ),
       { dryRun: true },
     ),
     'claude-failover dispatch',
     'claude-failover dispatch --dry-run   # show which task would go to which session',
-  ).action((options: CommonFlags) => execute(() => import('../commands/dispatch.js'), { ...options, dryRun: Boolean(options.dryRun) }));
+    'claude-failover dispatch --scan      # scan the inboxes, then dispatch, until nothing new arrives',
+  ).action((options: CommonFlags & { scan?: boolean }) =>
+    options.scan
+      ? execute(() => import('../commands/queue-pass.js'), { ...options, dryRun: false })
+      : execute(() => import('../commands/dispatch.js'), { ...options, dryRun: Boolean(options.dryRun) }),
+  );
   example(
     withCommonOptions(
       program

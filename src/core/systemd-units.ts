@@ -33,17 +33,18 @@ export interface UnitFile {
 interface Job {
   id: string;
   description: string;
-  commands: string[][];
+  /** The claude-failover arguments the service runs. */
+  args: string[];
   every: string;
   timeout: string;
 }
 
 /** The periodic jobs: what runs, how often after the previous run ended, and its start timeout. */
 export const JOBS: readonly Job[] = [
-  { id: 'reconcile', description: 'session lifecycle, completion and crash recovery', commands: [['reconcile']], every: '30s', timeout: '5min' },
-  { id: 'queue', description: 'scan the inboxes and dispatch local tasks', commands: [['scan-inbox'], ['dispatch']], every: '1min', timeout: '10min' },
-  { id: 'reap-delegated', description: 'collect finished secutools jobs', commands: [['reap-delegated']], every: '1min', timeout: '5min' },
-  { id: 'check-quota', description: 'detect an exhausted account and swap', commands: [['check-quota']], every: '1min', timeout: '10min' },
+  { id: 'reconcile', description: 'session lifecycle, completion and crash recovery', args: ['reconcile'], every: '30s', timeout: '5min' },
+  { id: 'queue', description: 'scan the inboxes and dispatch local tasks', args: ['dispatch', '--scan'], every: '1min', timeout: '10min' },
+  { id: 'reap-delegated', description: 'collect finished secutools jobs', args: ['reap-delegated'], every: '1min', timeout: '5min' },
+  { id: 'check-quota', description: 'detect an exhausted account and swap', args: ['check-quota'], every: '1min', timeout: '10min' },
 ];
 
 /** systemd needs `%` doubled and a value with spaces quoted inside ExecStart. */
@@ -53,7 +54,6 @@ function execArg(arg: string): string {
 }
 
 function service(job: Job, inputs: UnitInputs): UnitFile {
-  const exec = job.commands.map((args) => `ExecStart=${[inputs.node, inputs.bin, ...args].map(execArg).join(' ')}`);
   return {
     name: `${UNIT_PREFIX}${job.id}.service`,
     content: [
@@ -63,7 +63,7 @@ function service(job: Job, inputs: UnitInputs): UnitFile {
       '',
       '[Service]',
       'Type=oneshot',
-      ...exec,
+      `ExecStart=${[inputs.node, inputs.bin, ...job.args].map(execArg).join(' ')}`,
       `TimeoutStartSec=${job.timeout}`,
       // 75 = another run holds the lock and is doing the work: not a failure.
       'SuccessExitStatus=75',
