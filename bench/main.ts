@@ -12,6 +12,7 @@ const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['reap-delegated', async () => (await import('./reap.js')).benchReap()],
   ['dispatch', async () => (await import('./sessions.js')).benchDispatch()],
   ['capture', async () => (await import('./sessions.js')).benchCapture()],
+  ['check-quota', async () => (await import('./quota.js')).benchQuota()],
 ];
 
 const only = process.argv.slice(2);

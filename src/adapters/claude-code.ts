@@ -20,6 +20,8 @@ export interface RegistryEntry {
   /** `idle`, `busy`, `waiting` (other versions) or whatever a newer version writes. */
   status: string;
   statusUpdatedAt: number | null;
+  /** When the process started (epoch ms), when the registry says: evidence older than this is history. */
+  startedAt: number | null;
   /** The tmux session name from the `tmux` field (`session:@window.%pane`), null outside tmux. */
   tmuxSession: string | null;
   tmuxPane: string | null;
@@ -70,6 +72,7 @@ export function parseRegistryEntry(home: string, file: string, text: string): Re
     cwd: d.cwd,
     status: typeof d.status === 'string' ? d.status : 'unknown',
     statusUpdatedAt: typeof d.statusUpdatedAt === 'number' ? d.statusUpdatedAt : typeof d.updatedAt === 'number' ? d.updatedAt : null,
+    startedAt: typeof d.startedAt === 'number' && Number.isFinite(d.startedAt) ? d.startedAt : null,
     tmuxSession: tmuxSession || null,
     tmuxPane: rest && rest.includes('.') ? rest.slice(rest.indexOf('.') + 1) : null,
   };

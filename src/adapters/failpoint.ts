@@ -31,6 +31,18 @@ export const FAILPOINTS = [
   'validate-symlinks:after-mkdir',
   'validate-symlinks:after-link',
   'symlink-replace:after-temp-link',
+  // accounts (issue 5, part 2): each journaled step of a swap (swap-account, or check-quota's swap, or reconcile's
+  // recovery of a killed one)
+  'swap-account:after-journal',
+  'swap-account:after-resume-ids',
+  'swap-account:after-stop',
+  'swap-account:after-flip',
+  'swap-account:after-links',
+  'swap-account:after-commit',
+  'swap-account:after-pool',
+  'swap-account:after-dedicated-launch',
+  'swap-account:after-rollback-flip',
+  'check-quota:after-detection',
 ] as const;
 
 let armed: Set<string> | undefined;

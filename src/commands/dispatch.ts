@@ -74,7 +74,10 @@ interface Prepared {
 async function prepare(ctx: Context, state: State): Promise<Prepared> {
   const errors: DispatchResult['errors'] = [];
   const tasks = await localTasks(ctx, errors);
-  const sessions = await sessionViews(ctx, state);
+  // A swap killed half way (journal present) leaves sessions and the active account in flux until reconcile
+  // finishes or rolls it back: nothing is launched meanwhile, so no task starts under the account being left.
+  if (state.swapJournal !== null) ctx.log.warn('an interrupted swap is pending (reconcile finishes it): no task is started until then');
+  const sessions = state.swapJournal !== null ? [] : await sessionViews(ctx, state);
   const plan = planDispatch(tasks, sessions, {
     pool: ctx.config.pool.autonomous,
     dedicated: new Set(ctx.config.pool.dedicated.map((d) => d.session)),

@@ -1,5 +1,6 @@
 import { access, rm } from 'node:fs/promises';
 import { failpoint } from '../adapters/failpoint.js';
+import type { LockHandle } from '../adapters/lock.js';
 import { moveWithFooter } from '../adapters/queue.js';
 import { judgeCompletion, type Evidence, type Verdict } from '../core/completion.js';
 import { isPoolSessionName } from '../core/config.js';
@@ -57,15 +58,15 @@ export async function run(options: ReconcileOptions, ctx: Context): Promise<Reco
   return ctx.withLock('reconcile', async (lock) => {
     const state = await ctx.state.load();
     const before = JSON.stringify(state);
-    const result = await pass(ctx, state, false);
+    const result = await pass(ctx, state, false, lock);
     if (JSON.stringify(state) !== before) await ctx.state.save(state, lock);
     return result;
   });
 }
 
-async function pass(ctx: Context, state: State, dryRun: boolean): Promise<ReconcileResult> {
+async function pass(ctx: Context, state: State, dryRun: boolean, lock?: LockHandle): Promise<ReconcileResult> {
   const result: ReconcileResult = { dryRun, swap: { action: 'none', detail: null }, recovered: [], finished: [], requeued: [], stalled: [], limited: [], released: [], created: [], errors: [] };
-  if (!dryRun) result.swap = await finishOrRollBackSwap(ctx, state);
+  if (!dryRun && lock) result.swap = await finishOrRollBackSwap(ctx, state, lock);
 
   const pool = ctx.config.pool.autonomous;
   const dedicated = new Set(ctx.config.pool.dedicated.map((d) => d.session));

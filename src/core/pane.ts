@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { paneShowsUsageLimit } from './quota.js';
 import { isUuid } from './uuid.js';
 
 /**
@@ -16,7 +17,11 @@ export interface PaneReading {
   busy: boolean;
   /** A numbered menu (`❯ 1. …`) waits for a choice; its `❯` is not the prompt. */
   menu: boolean;
-  /** The usage-limit banner shows in the footer under the input box (never read from conversation text). */
+  /**
+   * The pane shows a usage limit, by check-quota's own classification (core/quota.ts paneShowsUsageLimit): Claude
+   * Code's limit lines only, never quota words in the conversation, "Concurrent subagent limit reached" or "continuing
+   * with extra usage", and not when a server error in the same tail vetoes it.
+   */
   limitBanner: boolean;
   /** The newest `--resume <uuid>` hint printed at the shell after `/exit`, validated. */
   resumeHint: string | null;
@@ -30,7 +35,6 @@ const RULE = /^─{10,}\s*$/;
 const PROMPT = /^❯(?:\s(.*))?$/;
 const MENU_ITEM = /^\s*❯\s*\d+\.\s/;
 const BUSY = /esc to interrupt/i;
-const LIMIT_FOOTER = /limit reached|hit your .*limit|limit resets/i;
 const RESUME_HINT = /--resume\s+([0-9a-fA-F-]{36})\b/g;
 
 export function splitLines(text: string): string[] {
@@ -77,7 +81,7 @@ export function readPane(text: string): PaneReading {
     input: box ? box.input : null,
     busy: box !== null && [...footer, ...aboveBox].some((line) => BUSY.test(line)),
     menu,
-    limitBanner: footer.some((line) => LIMIT_FOOTER.test(line)),
+    limitBanner: paneShowsUsageLimit(text),
     resumeHint: hints.length > 0 ? (hints[hints.length - 1] as string).toLowerCase() : null,
     noConversation: /No conversation found with session ID/.test(text),
     permissionsRefused: /--dangerously-skip-permissions cannot be used with root/.test(text),

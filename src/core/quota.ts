@@ -76,7 +76,24 @@ interface PaneFindings {
   note: string | null;
 }
 
-function classifyPane(pane: string, now: Date, defaultZone: string | undefined): PaneFindings {
+interface CurrentLimit {
+  line: ScreenLine;
+  wording: string;
+}
+
+/**
+ * What a pane tail shows, read without the clock: the limit lines that describe the current state (after the last
+ * sign of activity), a limit line that newer activity made history, the server-error veto and an open menu.
+ */
+interface PaneScan {
+  current: CurrentLimit[];
+  /** The newest limit line when newer activity follows it (history, not the current state). */
+  stale: CurrentLimit | null;
+  veto: string | null;
+  menu: boolean;
+}
+
+function scanPane(pane: string): PaneScan {
   const lines = shapeLines(tailLines(pane, TAIL_LINES));
   const wordings: Array<string | null> = [];
   lines.forEach((_, i) => wordings.push(limitWordingAt(lines, i, (j) => wordings[j] !== null)));
@@ -84,23 +101,42 @@ function classifyPane(pane: string, now: Date, defaultZone: string | undefined):
   const veto = lines.map(serverErrorAt).find((marker) => marker !== null) ?? null;
 
   const lastHit = wordings.findLastIndex((w) => w !== null);
-  if (lastHit < 0) return { hit: null, veto, menu, note: null };
+  if (lastHit < 0) return { current: [], stale: null, veto, menu };
   if (lines.slice(lastHit + 1).some((line) => isProgress(line, false))) {
-    const note = 'a limit message is followed by newer activity: history, not the current state';
-    // With a server error in the tail as well, report the veto (the README's retry-after-limit screen).
-    if (!veto) return { hit: null, veto, menu, note };
-    const stale = lines[lastHit] as ScreenLine;
-    const hit: Hit = { kind: 'suspected', pattern: wordings[lastHit] ?? null, resetAt: null, limitType: null, snippet: snippetOf(stale.text), source: 'pane', note };
-    return { hit, veto, menu, note: null };
+    return { current: [], stale: { line: lines[lastHit] as ScreenLine, wording: wordings[lastHit] as string }, veto, menu };
   }
   // The current limit is the run of hit lines after the last sign of activity.
   const lastActivity = lines.findLastIndex((line, i) => i < lastHit && isProgress(line, wordings[i] !== null));
   const current = lines
     .map((line, i) => ({ line, wording: wordings[i] ?? null, index: i }))
-    .filter((entry): entry is { line: ScreenLine; wording: string; index: number } => entry.wording !== null && entry.index > lastActivity);
+    .filter((entry): entry is { line: ScreenLine; wording: string; index: number } => entry.wording !== null && entry.index > lastActivity)
+    .map(({ line, wording }) => ({ line, wording }));
+  return { current, stale: null, veto, menu };
+}
+
+/**
+ * The one notion of "this pane shows a usage limit" (check-quota's classification without the clock or the
+ * transcript): a current limit line of Claude Code's own, not vetoed by a server error. Reconcile's completion
+ * logic uses it too, so "Concurrent subagent limit reached" or "continuing with extra usage" never count anywhere.
+ */
+export function paneShowsUsageLimit(pane: string): boolean {
+  const scan = scanPane(pane);
+  return scan.current.length > 0 && scan.veto === null;
+}
+
+function classifyPane(pane: string, now: Date, defaultZone: string | undefined): PaneFindings {
+  const { current, stale, veto, menu } = scanPane(pane);
+  if (stale) {
+    const note = 'a limit message is followed by newer activity: history, not the current state';
+    // With a server error in the tail as well, report the veto (the README's retry-after-limit screen).
+    if (!veto) return { hit: null, veto, menu, note };
+    const hit: Hit = { kind: 'suspected', pattern: stale.wording, resetAt: null, limitType: null, snippet: snippetOf(stale.line.text), source: 'pane', note };
+    return { hit, veto, menu, note: null };
+  }
+  if (current.length === 0) return { hit: null, veto, menu, note: null };
 
   const reset = bestReset(current.map((entry) => entry.line.content), now, defaultZone);
-  const primary = (reset && current[reset.index]) || (current[current.length - 1] as (typeof current)[number]);
+  const primary = (reset && current[reset.index]) || (current[current.length - 1] as CurrentLimit);
   const base = { pattern: primary.wording, limitType: null, snippet: snippetOf(primary.line.text), source: 'pane' as const };
   if (!reset) return { hit: { ...base, kind: 'suspected', resetAt: null, note: 'no reset time shown' }, veto, menu, note: null };
   if (reset.detail.at.getTime() <= now.getTime()) {

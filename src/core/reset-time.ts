@@ -50,9 +50,15 @@ const UNIT_MS: Array<[RegExp, number]> = [
   [/^s/i, 1000],
 ];
 
-/** The machine's own zone: what Claude Code prints times in when it prints no zone. */
+let zoneOfThisMachine: string | undefined;
+
+/**
+ * The machine's own zone: what Claude Code prints times in when it prints no zone. Asked once per process:
+ * building an Intl formatter for every parsed line cost check-quota about a millisecond per session.
+ */
 export function machineZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  zoneOfThisMachine ??= Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return zoneOfThisMachine;
 }
 
 /** The absolute reset instant in `text`, or null when it names none that can be trusted. */
