@@ -1,4 +1,4 @@
-import { Command, Option, example, execute, notImplemented, runProgram, withCommonOptions, type CommonFlags } from './frame.js';
+import { Command, Option, example, execute, runProgram, withCommonOptions, type CommonFlags } from './frame.js';
 
 /** commander wiring for `claude-failover` (DESIGN §3). Command modules load lazily so start-up stays small. */
 export function buildProgram(bin: string): Command {
@@ -174,12 +174,6 @@ export function buildProgram(bin: string): Command {
   return program;
 }
 
-function pending(parent: Command, name: string, description: string, issue: string, dryRun: boolean): Command {
-  const command = withCommonOptions(parent.command(name).description(description), { dryRun });
-  example(command, `claude-failover ${parent.name() === 'claude-failover' ? '' : parent.name() + ' '}${name}`);
-  command.action((options: CommonFlags) => execute(notImplemented(name, issue), options, 'none'));
-  return command;
-}
 
 /** `bin` is the path of bin/claude-failover.js that started us: the systemd units run exactly that. */
 export async function main({ argv, bin }: { argv: string[]; bin: string }): Promise<void> {

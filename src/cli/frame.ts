@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { createColors } from 'picocolors';
 import { ExitCode, FailoverError, errorMessage } from '../core/errors.js';
 import type { Style } from '../core/format.js';
-import type { BaseContext, Context, GlobalOptions, ProcessIo } from '../context.js';
+import type { BaseContext, Context, GlobalOptions } from '../context.js';
 
 /** What a command module exports (src/commands/*): a run that returns a plain JSON-safe result, and its rendering. */
 export interface CommandModule<O, R, C extends BaseContext = Context> {
@@ -30,17 +30,10 @@ export function example(command: Command, ...lines: string[]): Command {
   return command.addHelpText('after', `\nExample:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
 }
 
-/** Test seam: where the CLI writes and what environment it sees. */
-let ioOverride: ProcessIo | undefined;
-export function setProcessIo(io: typeof ioOverride): void {
-  ioOverride = io;
-}
-
 function setExitCode(code: number): void {
   // The single place (with the commander error handler below) where an exit code is decided.
   process.exitCode = code;
 }
-
 
 /**
  * Runs one command: builds its context, runs it, prints its result (human text or one JSON document) and maps
@@ -53,7 +46,7 @@ export async function execute<O, R, C extends BaseContext>(
 ): Promise<void> {
   // Loaded here, not at the top: `--help` and usage errors then never pay for the config, YAML and lock modules.
   const { createBaseContext, withConfig } = await import('../context.js');
-  const base = createBaseContext(options, ioOverride);
+  const base = createBaseContext(options);
   try {
     const module = await load();
     const ctx = (needs === 'none' ? base : await withConfig(base, options.config)) as C;
@@ -86,22 +79,12 @@ export function styleFor(color: boolean): Style {
   return { bold: c.bold, dim: c.dim, red: c.red, green: c.green, yellow: c.yellow, cyan: c.cyan };
 }
 
-export function notImplemented(name: string, issue: string): () => Promise<CommandModule<CommonFlags, never>> {
-  return async () => ({
-    run: async () => {
-      throw new FailoverError(ExitCode.failed, 'not-implemented', `${name} is not implemented yet (${issue})`);
-    },
-    render: () => '',
-  });
-}
-
 /**
  * Parses argv and runs the chosen command. Commander's own errors (unknown option, missing argument) are usage
  * errors: exit 2, and with --json a JSON error document on stdout.
  */
 export async function runProgram(program: Command, argv: string[]): Promise<void> {
   program.exitOverride();
-  program.configureOutput({ writeErr: (text) => void (ioOverride?.stderr ?? process.stderr).write(text), writeOut: (text) => void (ioOverride?.stdout ?? process.stdout).write(text) });
   for (const sub of allCommands(program)) sub.exitOverride();
   try {
     await program.parseAsync(argv);
@@ -112,7 +95,7 @@ export async function runProgram(program: Command, argv: string[]): Promise<void
       return;
     }
     if (argv.includes('--json')) {
-      (ioOverride?.stdout ?? process.stdout).write(
+      process.stdout.write(
         JSON.stringify({ error: { code: 'usage', message: error.message.replace(/^error: /, ''), hint: null, exitCode: ExitCode.usage } }, null, 2) + '\n',
       );
     }

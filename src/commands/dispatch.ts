@@ -159,6 +159,14 @@ async function execute(ctx: Context, state: State, lock: LockHandle, prepared: P
   const { plan, account, result } = prepared;
   const now = ctx.clock.now();
   const previous = new Map(plan.assignments.map((a) => [a.session, state.sessions[a.session]]));
+  // A session reserved for a task that has left the queue holds a conversation nobody resumes: forget it before
+  // that session takes another task, or the new task would be typed into the old conversation.
+  for (const session of plan.staleReservations) {
+    await rm(resumeFilePath(ctx, session), { force: true });
+    const record = state.sessions[session];
+    if (record) delete record.resumeFor;
+    ctx.log.info(`${session}: its saved conversation belonged to a task no longer pending; dropped`);
+  }
   const resumeIds = new Map<string, string | null>();
   for (const a of plan.assignments) resumeIds.set(a.session, await readResumeFile(ctx, a.session));
 
@@ -269,7 +277,10 @@ async function commit(
       ctx.log.warn(`${a.session}: could not recreate the session (${errorMessage(error)}); reconcile will`);
     }
     const requeued = await requeueOrFail(ctx, state, { claimed: record.task as string, project: a.task.project, session: a.session, reason: `launch failed: ${outcome.reason}` });
-    state.sessions[a.session] = idleAfter(record, now, now.toISOString());
+    const idle = idleAfter(record, now, now.toISOString());
+    // The restored conversation is still this task's: keep them together for the retry.
+    if (resumeId && !outcome.noConversation && requeued.pending) idle.resumeFor = requeued.pending;
+    state.sessions[a.session] = idle;
     result.failed.push({ ...planned, reason: outcome.reason, attempts: requeued.attempts, requeuedTo: requeued.pending, failedTo: requeued.failedTo });
   }
 }

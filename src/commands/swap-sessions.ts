@@ -8,7 +8,7 @@ import { poolSessionNames } from '../core/config.js';
 import { errorMessage } from '../core/errors.js';
 import { readPane } from '../core/pane.js';
 import { asLifecycle, idleAfter, pendingPathOf } from '../core/session-record.js';
-import type { State } from '../core/state.js';
+import type { SessionRecord, State } from '../core/state.js';
 import type { JournalSession, SwapJournal } from '../core/swap-journal.js';
 import { resumeCommandLine, type SessionFacts } from '../core/swap-plan.js';
 import type { Context } from '../context.js';
@@ -147,6 +147,8 @@ export async function restoreSessions(ctx: Context, state: State, journal: SwapJ
       const requeued = s.task !== null && !heldElsewhere ? await requeueClaimed(s.task) : null;
       if (!(await ctx.tmux.hasSession(s.name))) await ctx.tmux.newSession(s.name, { cwd: s.cwd });
       state.sessions[s.name] ??= idleAfter(undefined, now);
+      // The saved conversation is this task's: dispatch gives the task back to this session, and nothing else to it.
+      if (requeued && s.resumeId !== null) (state.sessions[s.name] as SessionRecord).resumeFor = requeued;
       await rm(join(ctx.paths.signalsDir, `${s.name}.done`), { force: true });
       if (requeued) ctx.log.info(`${s.name}: ${requeued} back in the inbox${s.resumeId ? `; it resumes conversation ${s.resumeId} at its next dispatch` : ''}`);
       outcome(s, 'recreated', { requeued });

@@ -34,6 +34,20 @@ export interface DispatchPlan {
   idle: string[];
   /** Tasks left pending for lack of a free session. */
   waiting: CandidateTask[];
+  /**
+   * Free sessions whose reservation is void (its task left the queue): their saved conversation belongs to no
+   * pending task, so dispatch drops the resume file before giving them another task.
+   */
+  staleReservations: string[];
+}
+
+/**
+ * The task a pool session was working on when a swap stopped it: the session keeps that task's conversation
+ * (`<resume_dir>/<session>-resume-id.txt`), so the task must go back to this session and no other task may.
+ */
+export function reservedTask(record: SessionRecord | undefined): string | null {
+  const reserved = record?.resumeFor;
+  return typeof reserved === 'string' ? reserved : null;
 }
 
 const RANK = new Map<Priority, number>(PRIORITIES.map((p, i) => [p, i]));
@@ -78,22 +92,55 @@ function sessionIndex(name: string, prefix: string): number {
   return Number(name.slice(prefix.length));
 }
 
-/** One task per free session, best task to the lowest-numbered session. */
+/**
+ * One task per free session, best task to the lowest-numbered session — except that a task interrupted by a swap
+ * goes back to the session holding its conversation (and waits for it), and that session takes no other task.
+ */
 export function planDispatch(tasks: readonly CandidateTask[], sessions: readonly SessionView[], rules: AvailabilityRules): DispatchPlan {
   const unavailable: DispatchPlan['unavailable'] = [];
+  const pending = new Set(tasks.map((t) => t.path));
+  const reservedBy = new Map<string, string>();
+  const staleReservations: string[] = [];
   const free: string[] = [];
   for (const view of sessions) {
+    const reserved = reservedTask(view.record);
+    const inPool = isPoolSessionName(view.name, rules.pool);
+    if (reserved !== null && inPool && pending.has(reserved)) reservedBy.set(reserved, view.name);
     const verdict = availability(view, rules);
-    if (verdict.free) free.push(view.name);
-    else if (isPoolSessionName(view.name, rules.pool)) unavailable.push({ session: view.name, reason: verdict.reason });
+    if (verdict.free) {
+      free.push(view.name);
+      if (reserved !== null && !pending.has(reserved)) staleReservations.push(view.name);
+    } else if (inPool) unavailable.push({ session: view.name, reason: verdict.reason });
   }
   free.sort((a, b) => sessionIndex(a, rules.pool.prefix) - sessionIndex(b, rules.pool.prefix));
   const ordered = orderTasks(tasks);
-  const count = Math.min(free.length, ordered.length);
+
+  const assignments: Assignment[] = [];
+  const taken = new Set<string>();
+  for (const task of ordered) {
+    const session = reservedBy.get(task.path);
+    if (session !== undefined && free.includes(session)) {
+      assignments.push({ session, task });
+      taken.add(session);
+    }
+  }
+  const reservedSessions = new Set(reservedBy.values());
+  const open = free.filter((name) => !taken.has(name) && !reservedSessions.has(name));
+  const waiting: CandidateTask[] = [];
+  for (const task of ordered) {
+    if (reservedBy.has(task.path)) {
+      if (!assignments.some((a) => a.task === task)) waiting.push(task);
+      continue;
+    }
+    const session = open.shift();
+    if (session === undefined) waiting.push(task);
+    else assignments.push({ session, task });
+  }
   return {
-    assignments: ordered.slice(0, count).map((task, i) => ({ session: free[i] as string, task })),
+    assignments,
     unavailable,
-    idle: free.slice(count),
-    waiting: ordered.slice(count),
+    idle: open,
+    waiting,
+    staleReservations,
   };
 }

@@ -86,13 +86,6 @@ describe('claude-failover frame', () => {
     expect(lines[0]).toMatch(/^<4>warn: .*bad\.md is invalid/);
   });
 
-  it('commands not built yet say so and exit 1 — no fake success', async () => {
-    const { home } = await setup();
-    const run = await claudeFailover(['doctor', '--json'], { env: { HOME: home } });
-    expect(run.exitCode).toBe(1);
-    expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'not-implemented' });
-  });
-
   it('--help of a command explains it, its options and an example', async () => {
     const run = await claudeFailover(['scan-inbox', '--help']);
     expect(run.exitCode).toBe(0);

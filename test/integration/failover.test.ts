@@ -117,4 +117,25 @@ describe('check-quota → swap-account', () => {
     expect((await readState(rig)).activeAccount).toBe('main');
     expect((await liveIn(rig, '.claude-main', DEDICATED)).map((e) => e.pid)).toEqual([before?.pid]);
   });
+
+  it('the interrupted task goes back to the session holding its conversation, before any more urgent task', async () => {
+    const rig = await accountsRig();
+    await exhaust(rig.homes.main);
+    const poolId = await dispatchTask(rig, 'a.md');
+    await waitFor('the limit screen', async () => readPane(await rig.tmux.capture(POOL)).limitBanner);
+    expect((await cli(rig, ['check-quota'])).exitCode).toBe(0);
+    const inbox = `${rig.project}/.agent-queue/inbox`;
+    expect((await readState(rig)).sessions[POOL]).toMatchObject({ state: 'idle', resumeFor: `${inbox}/a.md` });
+
+    // A critical task arrives: without the reservation it would take the only session and be typed into a.md's
+    // conversation. It waits instead, and a.md resumes its own conversation.
+    await writeFile(`${inbox}/urgent.md`, '---\npriority: critical\n---\nurgent\n');
+    const run = await cli(rig, ['dispatch', '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.launched).toEqual([expect.objectContaining({ session: POOL, task: 'a.md', resumed: true })]);
+    expect(result.waiting).toBe(1);
+    await waitFor('a.md resumed under backup', async () => (await liveIn(rig, '.claude-backup', POOL)).some((e) => e.sessionId === poolId));
+    expect((await readState(rig)).sessions[POOL]?.resumeFor).toBeUndefined();
+  });
 });

@@ -75,3 +75,30 @@ describe('planDispatch', () => {
     expect(plan.unavailable).toEqual([{ session: 'ccl-auto-11', reason: 'working on /p/x.md.dispatched' }]);
   });
 });
+
+describe('reservations left by a swap', () => {
+  const reserved = (name: string, path: string): SessionView => view(name, { record: { ...idleSession(now), resumeFor: path } });
+
+  it('the interrupted task goes back to its session, and no other task takes that session', () => {
+    const interrupted = task('a.md', 'low', 1);
+    const urgent = task('urgent.md', 'critical', 2);
+    const plan = planDispatch([interrupted, urgent], [reserved('ccl-auto-11', interrupted.path), view('ccl-auto-12')], rules);
+    expect(plan.assignments.map((a) => [a.session, a.task.name])).toEqual([['ccl-auto-11', 'a.md'], ['ccl-auto-12', 'urgent.md']]);
+  });
+
+  it('the task waits for its reserved session rather than starting elsewhere without its conversation', () => {
+    const interrupted = task('a.md', 'critical', 1);
+    const busy = view('ccl-auto-11', { record: { ...idleSession(now), state: 'working', task: '/p/x.md.dispatched', resumeFor: interrupted.path } });
+    const plan = planDispatch([interrupted], [busy, view('ccl-auto-12')], rules);
+    expect(plan.assignments).toEqual([]);
+    expect(plan.waiting.map((t) => t.name)).toEqual(['a.md']);
+    expect(plan.idle).toEqual(['ccl-auto-12']);
+  });
+
+  it('a reservation whose task left the queue is reported stale and the session is free for others', () => {
+    const other = task('b.md', 'default', 1);
+    const plan = planDispatch([other], [reserved('ccl-auto-11', '/p/.agent-queue/inbox/gone.md')], rules);
+    expect(plan.staleReservations).toEqual(['ccl-auto-11']);
+    expect(plan.assignments.map((a) => [a.session, a.task.name])).toEqual([['ccl-auto-11', 'b.md']]);
+  });
+});
