@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { run as dispatch } from '../../src/commands/dispatch.js';
 import { run as reconcile } from '../../src/commands/reconcile.js';
 import { PANE_GRACE_MS } from '../../src/core/completion.js';
+import { isShellCommand } from '../../src/core/pane.js';
 import { addTask, makeRig, queueFiles, registryEntries, submissionCount, waitFor, type Rig } from '../support/sessions.js';
 
 /** Starts one task in ccl-auto-11 and returns once Claude Code (the fake) has it. */
@@ -117,6 +118,8 @@ describe('reconcile', () => {
     const [entry] = await registryEntries(rig.home);
     process.kill(Number(entry?.pid), 'SIGTERM');
     await waitFor('the fake to exit', async () => (await registryEntries(rig.home)).length === 0);
+    // Its registry file goes a moment before the process: wait until the shell is back in the foreground.
+    await waitFor('the shell in the foreground', async () => isShellCommand(await rig.tmux.displayMessage('=ccl-auto-11:', '#{pane_current_command}')));
 
     const result = await reconcile({ dryRun: false }, rig.ctx);
     expect(result.requeued).toEqual([expect.objectContaining({ task: 'a.md', reason: expect.stringContaining('no longer running'), attempts: 1 })]);
