@@ -219,6 +219,9 @@ async function finish(entry: InboxTask, marker: DelegatedMarker, final: Recorded
   if (current !== null && current === final.taskInode) {
     movedTo = await moveWithFooter(entry.path, entry.project, final.outcome, delegationFooter(marker, final));
     failpoint('reap-delegated:after-move');
+    if (final.outcome === 'failed') {
+      await ctx.notify({ event: 'task-failed', at: final.finishedAt, message: `${entry.name} (secutools job ${marker.jobId}): ${final.reason}`, project: entry.project, task: entry.name, jobId: marker.jobId, movedTo });
+    }
   } else {
     // Moved by a run that was killed before removing the marker, or removed by hand.
     movedTo = final.taskInode === null ? null : await findByInode(outcomeDir, final.taskInode);

@@ -262,6 +262,14 @@ async function apply(ctx: Context, state: State, obs: SessionObservation, verdic
         record.state = 'stalled';
         record.since = now.toISOString();
         ctx.log.warn(`${obs.name}: ${ref.task} shows no progress for ${formatDuration(verdict.idleMs)}: stalled`);
+        await ctx.notify({
+          event: 'session-stalled',
+          at: now.toISOString(),
+          message: `${obs.name}: ${ref.task} shows no progress for ${formatDuration(verdict.idleMs)}`,
+          session: obs.name,
+          task: ref.task,
+          project: record.project,
+        });
       }
       return;
     case 'limited':

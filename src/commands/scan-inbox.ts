@@ -157,6 +157,9 @@ async function scan(options: ScanOptions, ctx: Context, knownDispatched: Set<str
       }
     }
     ctx.log.warn(`${entry.project}: ${entry.name} is invalid (${outcome.reason})${options.dryRun ? '' : ' → failed/'}`);
+    if (quarantined.movedTo) {
+      await ctx.notify({ event: 'task-failed', at: ctx.clock.now().toISOString(), message: `${entry.name} is invalid: ${outcome.reason}`, project: entry.project, task: entry.name, movedTo: quarantined.movedTo });
+    }
     result.quarantined.push(quarantined);
   }
   const delegation = await routeDelegated(delegatedRoutes, options.dryRun, ctx, counters);

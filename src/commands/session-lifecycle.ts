@@ -116,6 +116,7 @@ export async function requeueOrFail(
     });
     await rm(pending + LOCAL_FALLBACK_MARKER, { force: true });
     ctx.log.warn(`${task.project}: ${basenameOf(pending)} failed ${attempts} times (${task.reason}) → ${failedTo}`);
+    await ctx.notify({ event: 'task-failed', at, message: `${basenameOf(pending)} failed ${attempts} times: ${task.reason}`, project: task.project, task: basenameOf(pending), movedTo: failedTo });
     return { attempts, pending: null, failedTo };
   }
   const back = await unclaimTask(task.claimed);
