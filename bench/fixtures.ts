@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
+/** The CLI as operators run it: executed directly, so its shebang (node and its flags) applies. */
 export const BIN = new URL('../../bin/claude-failover.js', import.meta.url).pathname;
 
 /** A temp HOME with a config listing `projects` project dirs (created, with empty inboxes). */

@@ -22,7 +22,7 @@ interface Fleet {
 }
 
 async function cli(fleet: Fleet, args: string[]) {
-  const run = await timeProcess('node', [BIN, ...args], fleet.env);
+  const run = await timeProcess(BIN, [...args], fleet.env);
   if (run.exitCode !== 0) throw new Error(`${args.join(' ')} failed with ${run.exitCode}`);
   return run;
 }

@@ -25,7 +25,7 @@ async function reapOnce(server: FakeSecutools) {
       const marker = { version: 1, jobId: job.id, provider: 'auto', priority: 'default', title: `Task ${i}`, submittedAt: new Date().toISOString(), idempotencyKey: job.idempotencyKey };
       await writeFile(`${task}.delegated`, JSON.stringify(marker));
     }
-    const run = await timeProcess('node', [BIN, 'reap-delegated', '--json'], { HOME: home, CLAUDE_FAILOVER_CONFIG: config, SECUTOOLS_API_KEY: API_KEY });
+    const run = await timeProcess(BIN, ['reap-delegated', '--json'], { HOME: home, CLAUDE_FAILOVER_CONFIG: config, SECUTOOLS_API_KEY: API_KEY });
     if (run.exitCode !== 0) throw new Error(`reap-delegated failed with ${run.exitCode}`);
     const result = JSON.parse(run.stdout) as { completed: unknown[]; concurrency: number };
     if (result.completed.length !== JOBS) throw new Error(`reap-delegated completed ${result.completed.length} of ${JOBS} jobs`);

@@ -19,7 +19,7 @@ async function measure(tasks: number, projects: number) {
   const runs: Array<{ ms: number; peakMb: number }> = [];
   for (let i = 0; i < 3; i++) {
     floors.push((await timeProcess('node', ['-e', PLAIN_READ, JSON.stringify(projectDirs)])).ms);
-    const run = await timeProcess('node', [BIN, 'scan-inbox', '--json'], env);
+    const run = await timeProcess(BIN, ['scan-inbox', '--json'], env);
     if (run.exitCode !== 0) throw new Error(`scan-inbox failed with ${run.exitCode}`);
     const pending = (JSON.parse(run.stdout) as { pending: unknown[] }).pending.length;
     if (pending !== tasks) throw new Error(`scan-inbox saw ${pending} of ${tasks} tasks`);

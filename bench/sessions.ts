@@ -38,7 +38,7 @@ async function pool(size: number): Promise<Pool> {
 }
 
 async function cli(p: Pool, args: string[]) {
-  const run = await timeProcess('node', [BIN, ...args], p.env);
+  const run = await timeProcess(BIN, [...args], p.env);
   if (run.exitCode !== 0) throw new Error(`${args.join(' ')} failed with ${run.exitCode}`);
   return run;
 }

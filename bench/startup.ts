@@ -3,9 +3,9 @@ import { BIN, benchHome } from './fixtures.js';
 
 const RUNS = 9;
 
-async function medianRun(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ ms: number; peakMb: number }> {
+async function medianRun(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ ms: number; peakMb: number }> {
   const runs = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await timeProcess('node', args, env));
+  for (let i = 0; i < RUNS; i++) runs.push(await timeProcess(command, args, env));
   return { ms: median(runs.map((r) => r.ms)), peakMb: Math.max(...runs.map((r) => r.peakMb)) };
 }
 
@@ -13,12 +13,12 @@ async function medianRun(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{
 export async function benchStartup(): Promise<Figure[]> {
   const { home, config } = await benchHome(1);
   const env = { HOME: home, CLAUDE_FAILOVER_CONFIG: config };
-  const floor = (await medianRun(['-e', '0'])).ms;
-  const help = await medianRun([BIN, '--help'], env);
-  const scan = await medianRun([BIN, 'scan-inbox', '--json'], env);
-  const status = await medianRun([BIN, 'status', '--json'], env);
+  const floor = (await medianRun('node', ['-e', '0'])).ms;
+  const help = await medianRun(BIN, ['--help'], env);
+  const scan = await medianRun(BIN, ['scan-inbox', '--json'], env);
+  const status = await medianRun(BIN, ['status', '--json'], env);
   return [
-    { name: 'start-up: --help', detail: `node bin/claude-failover.js --help, median of ${RUNS} vs node -e 0`, value: help.ms, unit: 'ms', floor, goal: { maxRatio: 2 } },
+    { name: 'start-up: --help', detail: `bin/claude-failover.js --help (run as installed, through its shebang), median of ${RUNS} vs node -e 0`, value: help.ms, unit: 'ms', floor, goal: { maxRatio: 2 } },
     { name: 'start-up: scan-inbox --json', detail: `empty inbox, median of ${RUNS} vs node -e 0`, value: scan.ms, unit: 'ms', floor, goal: { maxRatio: 2 } },
     { name: 'start-up: status --json', detail: `median of ${RUNS} vs node -e 0`, value: status.ms, unit: 'ms', floor, goal: { maxRatio: 2 } },
     { name: 'start-up: peak memory', detail: 'largest RSS of the runs above', value: Math.max(help.peakMb, scan.peakMb, status.peakMb), unit: 'MB', goal: { max: 100 } },

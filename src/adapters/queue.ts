@@ -81,13 +81,18 @@ export async function listInbox(project: string): Promise<InboxListing> {
 }
 
 export type TaskRead =
-  | { ok: true; text: string; mtimeMs: number; size: number }
+  | { ok: true; text: string; size: number }
   | { ok: false; reason: string; gone?: true };
 
+/** One buffer for every task read, one byte over the limit so an oversized file is recognised without a stat. */
+const readBuffer = Buffer.allocUnsafe(MAX_TASK_BYTES + 1);
+
 /**
- * Reads a task file without following symlinks (a link pointing elsewhere is refused, not read) and without
- * reading more than the size limit. Synchronous on purpose: scan-inbox reads thousands of small files in one
- * short-lived process, and four sync syscalls per file cost a fraction of the promise + thread-pool round trips.
+ * Reads a task file without following symlinks (a link pointing elsewhere is refused, not read) and never more
+ * than the size limit. Synchronous, into one reused buffer and without a stat: scan-inbox reads thousands of small
+ * files in one short-lived process, and per-file promises, buffers and Stats objects cost more time and memory
+ * than the reads themselves (DESIGN §12). A directory or FIFO is refused: by the read itself, or by a stat when
+ * nothing could be read.
  */
 export function readTaskFile(path: string): TaskRead {
   let fd: number;
@@ -107,25 +112,24 @@ export function readTaskFile(path: string): TaskRead {
     }
     return { ok: false, reason: `cannot open task file: ${code ?? String(error)}` };
   }
+  let length = 0;
   try {
-    const info = fstatSync(fd);
-    if (!info.isFile()) return { ok: false, reason: 'task path is not a regular file' };
-    if (info.size > MAX_TASK_BYTES) {
-      return { ok: false, reason: `task file is ${info.size} bytes, over the ${MAX_TASK_BYTES}-byte limit` };
+    for (let read = -1; read !== 0 && length < readBuffer.length; length += read) {
+      read = readSync(fd, readBuffer, length, readBuffer.length - length, null);
     }
-    const buffer = Buffer.allocUnsafe(info.size);
-    let length = 0;
-    while (length < info.size) {
-      const read = readSync(fd, buffer, length, info.size - length, null);
-      if (read === 0) break; // Truncated while we read: take what is there.
-      length += read;
-    }
-    const decoded = decodeTaskBytes(buffer.subarray(0, length));
-    if (!decoded.ok) return decoded;
-    return { ok: true, text: decoded.text, mtimeMs: info.mtimeMs, size: length };
+    // Nothing read: an empty file, or a FIFO without a writer. Only then is a stat worth its cost.
+    if (length === 0 && !fstatSync(fd).isFile()) return { ok: false, reason: 'task path is not a regular file' };
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === 'EISDIR' || code === 'EAGAIN' || code === 'EINVAL') return { ok: false, reason: 'task path is not a regular file' };
+    return { ok: false, reason: `cannot read task file: ${code ?? String(error)}` };
   } finally {
     closeSync(fd);
   }
+  if (length > MAX_TASK_BYTES) return { ok: false, reason: `task file is over the ${MAX_TASK_BYTES}-byte limit` };
+  const decoded = decodeTaskBytes(readBuffer.subarray(0, length));
+  if (!decoded.ok) return decoded;
+  return { ok: true, text: decoded.text, size: length };
 }
 
 /**

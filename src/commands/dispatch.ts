@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { activeAccount } from '../adapters/active-account.js';
 import { failpoint } from '../adapters/failpoint.js';
@@ -131,7 +131,10 @@ async function localTasks(ctx: Context, errors: DispatchResult['errors']): Promi
       const parsed = parseTask(read.text);
       if (!parsed.ok) continue;
       if (!runsLocally(decide(parsed.task.fields), delegation, entry.local)) continue;
-      tasks.push({ project, name: entry.name, path: entry.path, priority: parsed.task.fields.priority, mtimeMs: read.mtimeMs });
+      // Oldest first: the file's age decides among tasks of one priority.
+      const info = await lstat(entry.path).catch(() => null);
+      if (!info) continue;
+      tasks.push({ project, name: entry.name, path: entry.path, priority: parsed.task.fields.priority, mtimeMs: info.mtimeMs });
     }
   }
   return tasks;

@@ -40,6 +40,8 @@ export const DEFAULT_FIELDS: TaskFields = {
 
 const invalid = (reason: string): TaskParse => ({ ok: false, reason });
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Decodes task bytes, refusing binary content (NUL bytes or invalid UTF-8) with a reason. */
 export function decodeTaskBytes(bytes: Uint8Array): { ok: true; text: string } | { ok: false; reason: string } {
   if (bytes.length > MAX_TASK_BYTES) {
@@ -47,7 +49,7 @@ export function decodeTaskBytes(bytes: Uint8Array): { ok: true; text: string } |
   }
   if (bytes.includes(0)) return { ok: false, reason: 'task file has binary content (NUL bytes); expected UTF-8 markdown' };
   try {
-    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+    return { ok: true, text: UTF8.decode(bytes) };
   } catch {
     return { ok: false, reason: 'task file is not valid UTF-8; expected UTF-8 markdown' };
   }

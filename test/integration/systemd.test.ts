@@ -68,7 +68,7 @@ describe('systemd units', () => {
       expect(service.content).toMatch(/^SuccessExitStatus=75$/m);
       expect(service.content).toMatch(new RegExp(`^SyslogIdentifier=${service.name.replace('.service', '')}$`, 'm'));
     }
-    expect(services.find((s) => s.name === 'claude-failover-queue.service')?.content).toMatch(/ExecStart=\S+ \S+bin\/claude-failover\.js dispatch --scan\n/);
+    expect(services.find((s) => s.name === 'claude-failover-queue.service')?.content).toMatch(/ExecStart=\S+ --max-semi-space-size=2 \S+bin\/claude-failover\.js dispatch --scan\n/);
   });
 
   it('timers re-arm after the run ends and never use OnUnitActiveSec with a oneshot', async () => {

@@ -1,5 +1,6 @@
 import { link, lstat, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { claimTask, listInbox, moveWithFooter, queuePaths, readTaskFile, unclaimTask, writeBeside } from '../../src/adapters/queue.js';
 import { MAX_TASK_BYTES } from '../../src/core/task.js';
@@ -47,7 +48,16 @@ describe('readTaskFile', () => {
     expect(await readTaskFile(path)).toEqual({ ok: false, reason: 'task file is a symlink (to /etc/passwd); tasks must be regular files' });
   });
 
-  it('refuses huge files by size without reading them', async () => {
+  it('refuses directories and FIFOs without blocking', async () => {
+    const root = await project({});
+    const inbox = queuePaths(root).inbox;
+    await mkdir(join(inbox, 'dir.md'));
+    await execa('mkfifo', [join(inbox, 'pipe.md')]);
+    expect(readTaskFile(join(inbox, 'dir.md'))).toEqual({ ok: false, reason: 'task path is not a regular file' });
+    expect(readTaskFile(join(inbox, 'pipe.md'))).toMatchObject({ ok: false });
+  });
+
+  it('refuses files over the size limit, reading no more than the limit', async () => {
     const root = await project({ 'big.md': Buffer.alloc(MAX_TASK_BYTES + 10, 0x61) });
     expect(await readTaskFile(join(queuePaths(root).inbox, 'big.md'))).toMatchObject({ ok: false, reason: expect.stringMatching(/over the 1048576-byte limit/) });
   });
