@@ -2,16 +2,12 @@ import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { errnoCode } from '../core/errors.js';
+import type { UnitStatus } from '../core/status.js';
 import { GENERATED_MARK, UNIT_PREFIX, type UnitFile } from '../core/systemd-units.js';
 import { writeFileAtomic } from './fs-atomic.js';
+import { runCommand, type CommandResult } from './process.js';
 
-export interface CommandResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  /** Set when the program could not run at all (missing binary, timeout). */
-  failure?: 'missing' | 'timeout';
-}
+export type { CommandResult };
 
 /** How we talk to systemd: `systemctl --user …` and `loginctl …`. Tests inject a recorder. */
 export interface SystemdPort {
@@ -19,21 +15,9 @@ export interface SystemdPort {
   loginctl(args: string[]): Promise<CommandResult>;
 }
 
-async function runTool(file: string, args: string[]): Promise<CommandResult> {
-  try {
-    const { execa } = await import('execa');
-    const result = await execa(file, args, { reject: false, timeout: 20_000, stdin: 'ignore' });
-    if (result.timedOut) return { exitCode: -1, stdout: '', stderr: `${file} timed out`, failure: 'timeout' };
-    return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return { exitCode: -1, stdout: '', stderr: `${file} is not installed`, failure: 'missing' };
-    throw error;
-  }
-}
-
 export const realSystemd: SystemdPort = {
-  systemctl: (args) => runTool('systemctl', ['--user', ...args]),
-  loginctl: (args) => runTool('loginctl', args),
+  systemctl: (args) => runCommand('systemctl', ['--user', ...args]),
+  loginctl: (args) => runCommand('loginctl', args),
 };
 
 /** `$XDG_CONFIG_HOME/systemd/user`, the user unit directory systemd reads. */
@@ -72,4 +56,34 @@ export async function lingerEnabled(port: SystemdPort): Promise<boolean | null> 
   const result = await port.loginctl(['show-user', userInfo().username, '--property=Linger', '--value']);
   if (result.exitCode !== 0) return null;
   return result.stdout.trim() === 'yes';
+}
+
+const SHOW_PROPERTIES = 'Id,ActiveState,Result,LastTriggerUSec,ExecMainExitTimestamp';
+
+/** Health of the given units in one `systemctl --user show`; the failure message when systemd cannot be asked. */
+export async function unitHealth(port: SystemdPort, names: string[]): Promise<{ ok: true; units: UnitStatus[] } | { ok: false; reason: string }> {
+  const shown = await port.systemctl(['show', `--property=${SHOW_PROPERTIES}`, ...names]);
+  if (shown.exitCode !== 0) return { ok: false, reason: `systemctl --user show failed: ${shown.stderr.trim() || `exit ${shown.exitCode}`}` };
+  return { ok: true, units: parseShow(shown.stdout) };
+}
+
+/** `systemctl show` prints one `Key=value` block per unit, blocks separated by a blank line. */
+function parseShow(text: string): UnitStatus[] {
+  return text
+    .trim()
+    .split(/\n\s*\n/)
+    .map((block) => Object.fromEntries(block.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)])))
+    .filter((props) => props.Id)
+    .map((props) => {
+      const when = props.LastTriggerUSec || props.ExecMainExitTimestamp || '';
+      const parsed = Date.parse(when.replace(/^\w{3} /, ''));
+      const result = props.Result || null;
+      return {
+        unit: props.Id as string,
+        activeState: props.ActiveState ?? 'unknown',
+        result,
+        lastRun: when === '' || when === 'n/a' || Number.isNaN(parsed) ? null : new Date(parsed).toISOString(),
+        failed: props.ActiveState === 'failed' || (result !== null && result !== 'success'),
+      };
+    });
 }

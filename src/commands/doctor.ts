@@ -2,16 +2,15 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { inspectLock, lockPaths } from '../adapters/lock.js';
-import { readActiveLink } from '../adapters/symlinks.js';
-import { observeSharedState } from '../adapters/symlinks.js';
-import { installedUnits, lingerEnabled, realSystemd, userUnitDir, type SystemdPort } from '../adapters/systemd.js';
+import { runCommand } from '../adapters/process.js';
+import { observeSharedState, readActiveLink } from '../adapters/symlinks.js';
+import { installedUnits, lingerEnabled, realSystemd, unitHealth, userUnitDir, type SystemdPort } from '../adapters/systemd.js';
 import { delegationStatus, type Config } from '../core/config.js';
 import { ExitCode, FailoverError, errnoCode, errorMessage } from '../core/errors.js';
 import type { Style } from '../core/format.js';
 import { normalizeState } from '../core/state.js';
 import { planSymlinks } from '../core/symlinks.js';
 import { withConfig, type BaseContext, type Context } from '../context.js';
-import { parseShow } from './status.js';
 
 export type CheckLevel = 'ok' | 'warning' | 'error';
 
@@ -76,19 +75,14 @@ function checkNode(): Check {
     : error('node', `Node.js ${process.versions.node} is too old`, 'install Node.js 20.11 or newer');
 }
 
-async function runQuick(file: string, args: string[], timeoutMs = 10_000) {
-  const { execa } = await import('execa');
-  return execa(file, args, { reject: false, timeout: timeoutMs, stdin: 'ignore' });
-}
-
 async function checkTmux(socket: string | null): Promise<Check> {
-  const version = await runQuick('tmux', ['-V']);
-  if (version.failed && (version as { code?: string }).code === 'ENOENT') return error('tmux', 'tmux is not installed', 'install tmux (e.g. sudo apt-get install tmux)');
+  const version = await runCommand('tmux', ['-V'], 10_000);
+  if (version.failure === 'missing') return error('tmux', 'tmux is not installed', 'install tmux (e.g. sudo apt-get install tmux)');
   if (version.exitCode !== 0) return error('tmux', `tmux -V failed: ${String(version.stderr).trim()}`, 'reinstall tmux');
   const text = String(version.stdout).trim();
   const [major = 0] = (/(\d+)\.(\d+)/.exec(text) ?? []).slice(1).map(Number);
   if (major < 3) return warning('tmux', `${text}: older than 3.0; bracketed paste and exact targets are untested there`, 'upgrade tmux to 3.x');
-  const server = await runQuick('tmux', [...(socket ? ['-L', socket] : []), 'list-sessions', '-F', '#S']);
+  const server = await runCommand('tmux', [...(socket ? ['-L', socket] : []), 'list-sessions', '-F', '#S'], 10_000);
   const where = socket ? `tmux -L ${socket}` : 'the default tmux server';
   return server.exitCode === 0
     ? ok('tmux', `${text}; ${where} runs ${String(server.stdout).split('\n').filter(Boolean).length} sessions`)
@@ -112,7 +106,7 @@ async function checkClaude(ctx: Context): Promise<Check> {
   const command = ctx.config.dispatch.claudeCommand;
   const found = await findExecutable(command, ctx.env);
   if (!found) return error('claude', `dispatch.claude_command "${command}" is not an executable on PATH`, 'install Claude Code or set dispatch.claude_command to its absolute path');
-  const version = await runQuick(found, ['--version']);
+  const version = await runCommand(found, ['--version'], 10_000);
   const text = String(version.stdout).trim().split('\n')[0] ?? '';
   if (process.getuid?.() === 0 && ctx.env.IS_SANDBOX !== '1') {
     return warning('claude', `${found} ${text}; running as root`, 'Claude Code refuses --dangerously-skip-permissions as root unless IS_SANDBOX=1 is set for its sessions');
@@ -214,9 +208,9 @@ async function checkSystemd(ctx: Context, systemd: SystemdPort): Promise<Check[]
   const checks: Check[] = [];
   const linger = await lingerEnabled(systemd);
   if (linger === false) checks.push(warning('linger', 'lingering is off: the timers stop when you log out', 'sudo loginctl enable-linger $USER'));
-  const shown = await systemd.systemctl(['show', '--property=Id,ActiveState,Result,LastTriggerUSec,ExecMainExitTimestamp', ...names]);
-  if (shown.exitCode !== 0) return [...checks, warning('systemd', `cannot ask systemd about the units: ${shown.stderr.trim()}`, 'systemctl --user status')];
-  const failed = parseShow(shown.stdout).filter((u) => u.failed);
+  const health = await unitHealth(systemd, names);
+  if (!health.ok) return [...checks, warning('systemd', `cannot ask systemd about the units: ${health.reason}`, 'systemctl --user status')];
+  const failed = health.units.filter((u) => u.failed);
   checks.push(
     failed.length === 0
       ? ok('systemd', `${names.length} units installed, none failed`)

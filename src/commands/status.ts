@@ -3,7 +3,7 @@ import { activeAccount } from '../adapters/active-account.js';
 import { readDelegated } from '../adapters/delegation-markers.js';
 import { inspectLock } from '../adapters/lock.js';
 import { listInbox, queuePaths } from '../adapters/queue.js';
-import { installedUnits, realSystemd, userUnitDir, type SystemdPort } from '../adapters/systemd.js';
+import { installedUnits, realSystemd, unitHealth, userUnitDir, type SystemdPort } from '../adapters/systemd.js';
 import { projectDirs } from '../core/config.js';
 import { ExitCode, errnoCode, errorMessage } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
@@ -28,7 +28,7 @@ export async function run(options: StatusOptions, ctx: Context): Promise<StatusR
     ),
     gatherQueues(ctx, warnings),
     inspectLock(ctx.paths.stateDir, ctx.clock.now()),
-    unitHealth(ctx, options.systemd ?? realSystemd, warnings),
+    unitsOf(ctx, options.systemd ?? realSystemd, warnings),
   ]);
   return buildStatus({
     config: ctx.config,
@@ -87,39 +87,13 @@ async function gatherQueues(ctx: Context, warnings: string[]) {
   return { queues, jobs };
 }
 
-const SHOW_PROPERTIES = 'Id,ActiveState,Result,LastTriggerUSec,ExecMainExitTimestamp';
-
-/** Health of our installed units via one `systemctl --user show`; null where systemd is absent or none installed. */
-async function unitHealth(ctx: Context, systemd: SystemdPort, warnings: string[]): Promise<UnitStatus[] | null> {
+/** Health of our installed units; null where systemd is absent or none are installed. */
+async function unitsOf(ctx: Context, systemd: SystemdPort, warnings: string[]): Promise<UnitStatus[] | null> {
   const names = await installedUnits(userUnitDir(ctx.env, ctx.home));
   if (names.length === 0) return null;
-  const shown = await systemd.systemctl(['show', `--property=${SHOW_PROPERTIES}`, ...names]);
-  if (shown.exitCode !== 0) {
-    warnings.push(`systemctl --user show failed: ${shown.stderr.trim() || `exit ${shown.exitCode}`}`);
-    return null;
-  }
-  return parseShow(shown.stdout);
-}
-
-/** `systemctl show` prints one `Key=value` block per unit, blocks separated by a blank line. */
-export function parseShow(text: string): UnitStatus[] {
-  return text
-    .trim()
-    .split(/\n\s*\n/)
-    .map((block) => Object.fromEntries(block.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)])))
-    .filter((props) => props.Id)
-    .map((props) => {
-      const when = props.LastTriggerUSec || props.ExecMainExitTimestamp || '';
-      const parsed = Date.parse(when.replace(/^\w{3} /, ''));
-      const result = props.Result || null;
-      return {
-        unit: props.Id as string,
-        activeState: props.ActiveState ?? 'unknown',
-        result,
-        lastRun: when === '' || when === 'n/a' || Number.isNaN(parsed) ? null : new Date(parsed).toISOString(),
-        failed: props.ActiveState === 'failed' || (result !== null && result !== 'success'),
-      };
-    });
+  const health = await unitHealth(systemd, names);
+  if (!health.ok) warnings.push(health.reason);
+  return health.ok ? health.units : null;
 }
 
 export const exitCode = (report: StatusReport) => (report.partialSwap ? ExitCode.blocked : ExitCode.ok);

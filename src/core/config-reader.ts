@@ -1,4 +1,5 @@
 import { parseDuration } from './duration.js';
+import { describeValue } from './format.js';
 
 /**
  * A tiny typed reader over one YAML mapping of the config. It records every problem with its full key path
@@ -22,7 +23,7 @@ export class MappingReader {
   static root(value: unknown, errors: string[], home: string): MappingReader {
     if (value === null || value === undefined) return new MappingReader({}, '', errors, home, false);
     if (!isMapping(value)) {
-      errors.push(`(top level): expected a mapping of keys, got ${describe(value)}`);
+      errors.push(`(top level): expected a mapping of keys, got ${describeValue(value)}`);
       return new MappingReader({}, '', errors, home, false);
     }
     return new MappingReader(value, '', errors, home);
@@ -38,7 +39,7 @@ export class MappingReader {
   }
 
   private fail(key: string, expected: string, got: unknown): void {
-    this.errors.push(`${this.keyPath(key)}: expected ${expected}, got ${describe(got)}`);
+    this.errors.push(`${this.keyPath(key)}: expected ${expected}, got ${describeValue(got)}`);
   }
 
   has(key: string): boolean {
@@ -140,18 +141,19 @@ export class MappingReader {
 
   /** A filesystem path: `~` expands to the home directory; relative paths are refused (timers have no useful cwd). */
   path(key: string, fallback: string): string {
-    return this.checkPath(key, this.string(key, fallback));
+    return this.checkPath(this.keyPath(key), this.string(key, fallback));
   }
 
   requiredPath(key: string): string {
     const value = this.requiredString(key);
-    return value === '' ? '' : this.checkPath(key, value);
+    return value === '' ? '' : this.checkPath(this.keyPath(key), value);
   }
 
-  private checkPath(key: string, value: string): string {
+  /** `where` is the full key path of the value, e.g. `projects[2]`. */
+  private checkPath(where: string, value: string): string {
     const expanded = expandHome(value, this.home);
     if (!expanded.startsWith('/')) {
-      this.errors.push(`${this.keyPath(key)}: expected an absolute path or one starting with ~/, got ${describe(value)}`);
+      this.errors.push(`${where}: expected an absolute path or one starting with ~/, got ${describeValue(value)}`);
     }
     return expanded;
   }
@@ -167,15 +169,7 @@ export class MappingReader {
   }
 
   pathList(key: string): string[] {
-    return this.stringList(key, []).map((item, index) => this.checkPathItem(key, index, item));
-  }
-
-  private checkPathItem(key: string, index: number, value: string): string {
-    const expanded = expandHome(value, this.home);
-    if (!expanded.startsWith('/')) {
-      this.errors.push(`${this.keyPath(key)}[${index}]: expected an absolute path or one starting with ~/, got ${describe(value)}`);
-    }
-    return expanded;
+    return this.stringList(key, []).map((item, index) => this.checkPath(`${this.keyPath(key)}[${index}]`, item));
   }
 
   /** A list of mappings, each read by `item`. */
@@ -190,7 +184,7 @@ export class MappingReader {
     value.forEach((entry, index) => {
       const entryPath = `${this.keyPath(key)}[${index}]`;
       if (!isMapping(entry)) {
-        this.errors.push(`${entryPath}: expected a mapping, got ${describe(entry)}`);
+        this.errors.push(`${entryPath}: expected a mapping, got ${describeValue(entry)}`);
         return;
       }
       const reader = new MappingReader(entry, entryPath, this.errors, this.home);
@@ -223,12 +217,4 @@ export function expandHome(path: string, home: string): string {
 
 function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === undefined || value === null) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value);
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${String(value)}`;
 }

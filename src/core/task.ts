@@ -1,6 +1,7 @@
 import { parseDocument } from 'yaml';
 import { PRIORITIES, type Priority } from './config.js';
 import { parseSimpleFrontmatter } from './frontmatter-fast.js';
+import { describeValue } from './format.js';
 
 /** Tasks larger than this are refused: a task is a prompt, not a data dump, and we read it whole. */
 export const MAX_TASK_BYTES = 1024 * 1024;
@@ -107,32 +108,32 @@ function checkFields(raw: Record<string, unknown>): { ok: true; fields: TaskFiel
 
   if (present('title')) {
     if (typeof raw.title === 'string' || typeof raw.title === 'number') fields.title = String(raw.title).trim() || null;
-    else problems.push(`title: expected text, got ${describe(raw.title)}`);
+    else problems.push(`title: expected text, got ${describeValue(raw.title)}`);
   }
   if (present('priority')) {
     const value = typeof raw.priority === 'string' ? raw.priority.trim().toLowerCase() : undefined;
     if (value !== undefined && (PRIORITIES as readonly string[]).includes(value)) fields.priority = value as Priority;
-    else problems.push(`priority: expected one of ${PRIORITIES.join(', ')}, got ${describe(raw.priority)}`);
+    else problems.push(`priority: expected one of ${PRIORITIES.join(', ')}, got ${describeValue(raw.priority)}`);
   }
   if (present('tags')) {
     if (typeof raw.tags === 'string') fields.tags = raw.tags.split(',').map((t) => t.trim()).filter(Boolean);
     else if (Array.isArray(raw.tags) && raw.tags.every((t) => typeof t === 'string' || typeof t === 'number')) {
       fields.tags = raw.tags.map((t) => String(t).trim()).filter(Boolean);
-    } else problems.push(`tags: expected a list of words, got ${describe(raw.tags)}`);
+    } else problems.push(`tags: expected a list of words, got ${describeValue(raw.tags)}`);
   }
   for (const [key, target] of [['needs_claude_code', 'needsClaudeCode'], ['allow_delegation', 'allowDelegation']] as const) {
     if (!present(key)) continue;
     if (typeof raw[key] === 'boolean') fields[target] = raw[key];
-    else problems.push(`${key}: expected true or false, got ${describe(raw[key])}`);
+    else problems.push(`${key}: expected true or false, got ${describeValue(raw[key])}`);
   }
   if (present('preferred_ai')) {
     if (typeof raw.preferred_ai === 'string') fields.preferredAi = raw.preferred_ai.trim().toLowerCase() || null;
-    else problems.push(`preferred_ai: expected text (auto, claude-code, gpu, gemini, claude-api), got ${describe(raw.preferred_ai)}`);
+    else problems.push(`preferred_ai: expected text (auto, claude-code, gpu, gemini, claude-api), got ${describeValue(raw.preferred_ai)}`);
   }
   if (present('complexity_hint')) {
     const value = typeof raw.complexity_hint === 'string' ? raw.complexity_hint.trim().toLowerCase() : undefined;
     if (value !== undefined && (COMPLEXITY_HINTS as readonly string[]).includes(value)) fields.complexityHint = value as ComplexityHint;
-    else problems.push(`complexity_hint: expected one of ${COMPLEXITY_HINTS.join(', ')}, got ${describe(raw.complexity_hint)}`);
+    else problems.push(`complexity_hint: expected one of ${COMPLEXITY_HINTS.join(', ')}, got ${describeValue(raw.complexity_hint)}`);
   }
   if (problems.length > 0) return { ok: false, reason: `frontmatter ${problems.join('; ')}` };
   return { ok: true, fields };
@@ -140,11 +141,4 @@ function checkFields(raw: Record<string, unknown>): { ok: true; fields: TaskFiel
 
 function firstLine(message: string | undefined): string {
   return (message ?? 'unknown error').split('\n')[0] as string;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 37) + '...' : value);
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object' && value !== null) return 'a mapping';
-  return `${typeof value} ${String(value)}`;
 }
