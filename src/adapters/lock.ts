@@ -22,6 +22,8 @@ export interface LockOptions {
   log: Log;
   /** How long to wait for a busy lock before giving up with exit 75. */
   waitMs?: number;
+  /** Stale threshold (refresh every third of it); STALE_MS unless a test needs the refresh to come sooner. */
+  staleMs?: number;
 }
 
 export interface LockHolder {
@@ -55,8 +57,8 @@ export async function acquireLock(options: LockOptions): Promise<LockHandle> {
       release = await lockfile.lock(options.stateDir, {
         lockfilePath: paths.lock,
         realpath: false,
-        stale: STALE_MS,
-        update: STALE_MS / 3,
+        stale: options.staleMs ?? STALE_MS,
+        update: (options.staleMs ?? STALE_MS) / 3,
         retries: 0,
         onCompromised: (error) => {
           compromised = error;

@@ -4,15 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { acquireLock } from '../../src/adapters/lock.js';
 import { createMemoryLog } from '../../src/adapters/log.js';
 import { cclDelegate, claudeFailover } from '../support/cli.js';
-import { testConfigYaml } from '../support/context.js';
+import { writeTestConfig } from '../support/context.js';
 import { tempDir, writeFiles } from '../support/temp.js';
 
 async function setup(tasks: Record<string, string | Buffer> = {}) {
   const home = await tempDir();
   const project = join(home, 'proj');
   await writeFiles(join(project, '.agent-queue/inbox'), tasks);
-  const config = join(home, 'config.yaml');
-  await writeFile(config, testConfigYaml(home, { projects: [project] }));
+  const config = await writeTestConfig(home, { projects: [project] });
   return { home, project, config, env: { HOME: home } };
 }
 
@@ -80,8 +79,8 @@ describe('claude-failover frame', () => {
   it('under systemd every log line carries a journald priority prefix', async () => {
     const { config, home } = await setup({ 'bad.md': '---\nnope\n' });
     const run = await claudeFailover(['scan-inbox', '--config', config], { env: { HOME: home, INVOCATION_ID: 'abc', FORCE_COLOR: '1' } });
+    expect(run.stderr.trim()).not.toBe('');
     const lines = run.stderr.trimEnd().split('\n');
-    expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line).toMatch(/^<[3-7]>/);
     expect(lines[0]).toMatch(/^<4>warn: .*bad\.md is invalid/);
   });

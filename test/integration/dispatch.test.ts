@@ -52,8 +52,10 @@ describe('dispatch into pool sessions running the fake claude', () => {
     const started = (await registryEntries(rig.home)).map((e) => Number(e.startedAt));
     expect(started).toHaveLength(10);
     const firstSubmission = Math.min(...sent.map((s) => Date.parse(s.timestamp)));
-    // In a one-after-another dispatch the first task is submitted before the second Claude Code even starts.
-    expect(Math.max(...started)).toBeLessThan(firstSubmission);
+    // In a one-after-another dispatch the first task is submitted before the second Claude Code even starts. Here
+    // at least half of them were up before any submission (not all: a loaded 2-CPU runner may start the last ones
+    // after the first, which finished its own launch, submitted — launches do not wait for each other).
+    expect([...started].sort((a, b) => a - b)[4]).toBeLessThan(firstSubmission);
     expect(new Set(sent.map((s) => s.message.slice(0, 7))).size).toBe(10);
   });
 

@@ -2,7 +2,9 @@ import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emptyState } from '../../src/core/state.js';
+import { FakeSecutools } from '../../src/fakes/secutools-server.js';
 import { claudeFailover } from '../support/cli.js';
+import { writeTestConfig } from '../support/context.js';
 import { makeRig } from '../support/sessions.js';
 
 interface Check {
@@ -53,15 +55,11 @@ describe('doctor', () => {
     state.partialSwap = { since: '2026-11-21T12:00:00.000Z', reason: 'flip back failed' };
     await mkdir(join(rig.home, 'state'), { recursive: true });
     await writeFile(join(rig.home, 'state', 'state.json'), JSON.stringify(state), { mode: 0o600 });
-    const config = join(rig.home, 'broken.yaml');
-    await writeFile(
-      config,
-      (await import('../support/context.js')).testConfigYaml(rig.home, {
-        ...rig.configOverrides,
-        dispatch: { claude_command: join(rig.home, 'no-such-claude') },
-        delegation: { enabled: true, base_url: 'http://127.0.0.1:9' },
-      }),
-    );
+    const config = await writeTestConfig(rig.home, {
+      ...rig.configOverrides,
+      dispatch: { claude_command: join(rig.home, 'no-such-claude') },
+      delegation: { enabled: true, base_url: 'http://127.0.0.1:9' },
+    });
     const run = await claudeFailover(['doctor', '--json', '--config', config], { env: rig.env });
     expect(run.exitCode).toBe(1);
     const checks = (JSON.parse(run.stdout) as { checks: Check[] }).checks.filter((c) => c.level === 'error');
@@ -81,5 +79,25 @@ describe('doctor', () => {
     expect(run.exitCode).toBe(1);
     expect(byName('config')[0]).toMatchObject({ level: 'error', detail: expect.stringMatching(/accounts: expected at least one account/) });
     expect(byName('tmux')[0]?.level).toBe('ok');
+  });
+
+  it('with delegation on, probes secutools: reachable with the key accepted, or the key refused', async () => {
+    const rig = await healthyRig();
+    const apiKey = 'doctor-test-key-0123456789';
+    const server = new FakeSecutools({ apiKey });
+    const baseUrl = await server.start();
+    try {
+      const config = await writeTestConfig(rig.home, { ...rig.configOverrides, delegation: { enabled: true, base_url: baseUrl, retries: 0 } });
+      const probe = async (key: string) => {
+        const run = await claudeFailover(['doctor', '--json', '--config', config], { env: { ...rig.env, SECUTOOLS_API_KEY: key } });
+        expect(run.stdout + run.stderr).not.toContain(key);
+        return (JSON.parse(run.stdout) as { checks: Check[] }).checks.find((c) => c.name === 'delegation');
+      };
+      expect(await probe(apiKey)).toMatchObject({ level: 'ok', detail: `${baseUrl} reachable, key accepted` });
+      expect(await probe('a-wrong-key-9876543210')).toMatchObject({ level: 'error', detail: expect.stringMatching(/authentication/i), fix: 'check $SECUTOOLS_API_KEY' });
+      expect(server.counters.gets).toBe(2);
+    } finally {
+      await server.stop();
+    }
   });
 });

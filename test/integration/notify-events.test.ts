@@ -1,11 +1,11 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createNotify } from '../../src/adapters/notify.js';
 import { run as dispatch } from '../../src/commands/dispatch.js';
 import { run as reconcile } from '../../src/commands/reconcile.js';
 import { claudeFailover } from '../support/cli.js';
-import { testConfigYaml } from '../support/context.js';
+import { writeTestConfig } from '../support/context.js';
 import { addTask, makeRig, registryEntries, submissionCount, waitFor } from '../support/sessions.js';
 import { tempDir } from '../support/temp.js';
 
@@ -21,8 +21,7 @@ describe('notifications', () => {
     const file = join(home, 'events.jsonl');
     await mkdir(join(project, '.agent-queue', 'inbox'), { recursive: true });
     await addTask(project, 'bad.md', '---\npriority: urgent\n---\n');
-    const config = join(home, 'config.yaml');
-    await writeFile(config, testConfigYaml(home, { projects: [project], notify: { command: `cat >> '${file}'` } }));
+    const config = await writeTestConfig(home, { projects: [project], notify: { command: `cat >> '${file}'` } });
     const run = await claudeFailover(['scan-inbox', '--config', config], { env: { HOME: home } });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(await events(file)).toEqual([

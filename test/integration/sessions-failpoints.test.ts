@@ -1,17 +1,14 @@
 import { readFile } from 'node:fs/promises';
+import { FAILPOINTS } from '../../src/adapters/failpoint.js';
 import { describe, expect, it } from 'vitest';
 import { normalizeState } from '../../src/core/state.js';
-import { claudeFailover } from '../support/cli.js';
+import { cli } from '../support/accounts.js';
 import { addTask, makeRig, queueFiles, registryEntries, submissionCount, waitFor, type Rig } from '../support/sessions.js';
-import { FAILPOINTS } from '../../src/adapters/failpoint.js';
 
 /**
  * DESIGN §11: a kill at any named step of dispatch or reconcile, then ordinary reconcile + dispatch passes, ends
  * with every task in done/ exactly once, each submitted to Claude Code exactly once, and a valid state.
  */
-const cli = (rig: Rig, args: string[], failpoint?: string) =>
-  claudeFailover([...args, '--config', rig.configPath], { env: { ...rig.env, ...(failpoint ? { CLAUDE_FAILOVER_FAILPOINT: failpoint } : {}) } });
-
 const TASKS = ['a.md', 'b.md'];
 
 async function settle(rig: Rig): Promise<void> {

@@ -6,21 +6,17 @@ import type { CommandResult, SystemdPort } from '../../src/adapters/systemd.js';
 import { install, uninstall } from '../../src/commands/systemd.js';
 import { GENERATED_MARK, inboxUnitName } from '../../src/core/systemd-units.js';
 import { CLAUDE_FAILOVER_BIN, claudeFailover } from '../support/cli.js';
-import { makeTestContext, testConfigYaml } from '../support/context.js';
+import { makeTestContext, writeTestConfig } from '../support/context.js';
 import { tempDir } from '../support/temp.js';
 
 type RenderedUnit = { name: string; content: string };
 
 async function renderWithCli(): Promise<{ home: string; units: RenderedUnit[] }> {
   const home = await tempDir();
-  const config = join(home, 'config.yaml');
-  await writeFile(
-    config,
-    testConfigYaml(home, {
-      projects: [join(home, 'src', 'web shop'), join(home, 'src', '100%-done')],
-      pool: { dedicated: [{ session: 'ccl-1-api', project: join(home, 'src', 'api') }] },
-    }),
-  );
+  const config = await writeTestConfig(home, {
+    projects: [join(home, 'src', 'web shop'), join(home, 'src', '100%-done')],
+    pool: { dedicated: [{ session: 'ccl-1-api', project: join(home, 'src', 'api') }] },
+  });
   const run = await claudeFailover(['systemd', 'install', '--dry-run', '--json', '--config', config], { env: { HOME: home } });
   expect(run.exitCode, run.stderr).toBe(0);
   return { home, units: JSON.parse(run.stdout).units };

@@ -3,16 +3,14 @@ import { lstat, mkdir, readdir, readlink, symlink, writeFile } from 'node:fs/pro
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claudeFailover } from '../support/cli.js';
-import { testConfigYaml } from '../support/context.js';
+import { ENTRIES } from '../support/accounts.js';
+import { writeTestConfig } from '../support/context.js';
 import { tempDir } from '../support/temp.js';
-
-const ENTRIES = ['projects', 'file-history', 'session-env'];
 
 /** A temp HOME with two account homes and a config; nothing shared yet. */
 async function setup() {
   const home = await tempDir();
-  const config = join(home, 'config.yaml');
-  await writeFile(config, testConfigYaml(home));
+  const config = await writeTestConfig(home);
   const main = join(home, '.claude-main');
   const backup = join(home, '.claude-backup');
   await mkdir(main);

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createMemoryLog } from '../../src/adapters/log.js';
 import { Redactor } from '../../src/adapters/redact.js';
@@ -29,6 +31,13 @@ export function testConfigDocument(home: string, overrides: Record<string, unkno
 
 export function testConfigYaml(home: string, overrides: Record<string, unknown> = {}): string {
   return stringify(testConfigDocument(home, overrides));
+}
+
+/** Writes `<home>/config.yaml` for a CLI subprocess test and returns its path. */
+export async function writeTestConfig(home: string, overrides: Record<string, unknown> = {}): Promise<string> {
+  const path = join(home, 'config.yaml');
+  await writeFile(path, testConfigYaml(home, overrides));
+  return path;
 }
 
 export function buildTestConfig(home: string, overrides: Record<string, unknown> = {}): Config {

@@ -10,6 +10,7 @@ import { systemClock } from '../../src/context.js';
 import { REPO_ROOT } from './cli.js';
 import { makeTestContext, testConfigYaml, type TestContext } from './context.js';
 import { tempDir } from './temp.js';
+import { waitFor } from './wait.js';
 
 /**
  * Test rig for the sessions area: a temp HOME with two account homes and a project, a private tmux server
@@ -123,16 +124,7 @@ export async function addTask(project: string, name: string, text: string, mtime
   return path;
 }
 
-/** Bounded polling for tests: returns the probe's value, or throws after the deadline (never sleep-and-hope). */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+export { waitFor };
 
 async function filesUnder(dir: string, suffix: string): Promise<string[]> {
   let entries;

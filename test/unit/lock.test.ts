@@ -5,6 +5,7 @@ import { STALE_MS, acquireLock, inspectLock, lockPaths, withLock } from '../../s
 import { createMemoryLog } from '../../src/adapters/log.js';
 import { FailoverError } from '../../src/core/errors.js';
 import { tempDir } from '../support/temp.js';
+import { firstOutput, waitFor } from '../support/wait.js';
 
 describe('lock', () => {
   it('a second holder waits briefly then fails with exit 75 naming the holder', async () => {
@@ -50,7 +51,7 @@ describe('lock', () => {
       console.log('held');
       setInterval(() => {}, 1000);
     `], { reject: false, timeout: 20_000 });
-    await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
+    await firstOutput(child);
     child.kill('SIGKILL');
     await child;
     const lock = await acquireLock({ stateDir, command: 'next', log, waitMs: 200 });
@@ -69,13 +70,11 @@ describe('lock', () => {
   it('a compromised lock aborts the command cleanly instead of crashing', async () => {
     const stateDir = await tempDir();
     const log = createMemoryLog();
-    const lock = await acquireLock({ stateDir, command: 'dispatch', log });
+    // A short stale time so proper-lockfile's next refresh (which notices the loss) comes within about a second.
+    const lock = await acquireLock({ stateDir, command: 'dispatch', log, staleMs: 2000 });
     await rm(lockPaths(stateDir).lock, { recursive: true });
-    // proper-lockfile notices on its next refresh (every STALE_MS / 3); bounded wait for that.
-    const deadline = Date.now() + STALE_MS;
-    while (Date.now() < deadline && !log.lines.some((l) => l.level === 'error')) await new Promise((r) => setTimeout(r, 100));
-    expect(log.lines.some((l) => /lock was lost/.test(l.message))).toBe(true);
+    await waitFor('the loss to be noticed', async () => log.lines.some((l) => /lock was lost/.test(l.message)), 10_000);
     expect(() => lock.assertHeld()).toThrow(expect.objectContaining({ exitCode: 75, code: 'lock-lost' }));
     await lock.release();
-  }, 45_000);
+  });
 });

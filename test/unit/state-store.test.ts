@@ -8,6 +8,7 @@ import { createStateStore } from '../../src/adapters/state-store.js';
 import { STATE_VERSION, emptyState, normalizeState } from '../../src/core/state.js';
 import { REPO_ROOT } from '../support/cli.js';
 import { tempDir } from '../support/temp.js';
+import { firstOutput } from '../support/wait.js';
 
 const now = () => new Date('2026-11-21T12:00:00Z');
 
@@ -56,7 +57,7 @@ describe('state store', () => {
     await mkdir(dir, { recursive: true });
     for (let round = 0; round < 8; round++) {
       const child = execa('node', [join(REPO_ROOT, 'test/fixtures/state-writer.mjs'), dir], { reject: false, timeout: 20_000 });
-      await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
+      await firstOutput(child);
       await new Promise((resolve) => setTimeout(resolve, 20 + round * 17));
       child.kill('SIGKILL');
       await child;

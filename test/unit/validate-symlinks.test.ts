@@ -5,10 +5,9 @@ import { acquireLock } from '../../src/adapters/lock.js';
 import { createMemoryLog } from '../../src/adapters/log.js';
 import { exitCode, render, run } from '../../src/commands/validate-symlinks.js';
 import { plainStyle } from '../../src/core/format.js';
+import { ENTRIES } from '../support/accounts.js';
 import { makeTestContext } from '../support/context.js';
 import { tempDir } from '../support/temp.js';
-
-const ENTRIES = ['projects', 'file-history', 'session-env'];
 
 async function homes() {
   const home = await tempDir();
