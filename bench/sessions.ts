@@ -1,9 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createTmux, type Tmux } from '../src/adapters/tmux.js';
-import { BIN, benchHome } from './fixtures.js';
+import { cli, dispatchAll, pool, teardown, type Pool } from './pool.js';
 import { median, timeProcess, type Figure } from './support.js';
 
 /**
@@ -13,71 +9,19 @@ import { median, timeProcess, type Figure } from './support.js';
  *   capture itself (20 panes in one tmux call) vs capturing 1 pane;
  * - peak memory of the processes.
  */
-const FAKE_CLAUDE = new URL('../../fakes/claude', import.meta.url).pathname;
 const RUNS = 3;
 
-interface Pool {
-  home: string;
-  config: string;
-  project: string;
-  env: NodeJS.ProcessEnv;
-  socket: string;
-  tmux: Tmux;
-}
-
-async function pool(size: number): Promise<Pool> {
-  const socket = `cf-bench-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const { home, config, projectDirs } = await benchHome(1, {
-    pool: { autonomous: { prefix: 'ccl-auto-', start_index: 11, min: size, max: size } },
-    dispatch: { claude_command: FAKE_CLAUDE, prompt_timeout: '30s' },
-    tmux: { socket },
-  });
-  // Long turns: the sessions stay busy, so nothing finishes while we measure.
-  const env = { HOME: home, CLAUDE_FAILOVER_CONFIG: config, IS_SANDBOX: '1', FAKE_CLAUDE_TURN_MS: '600000' };
-  return { home, config, project: projectDirs[0] as string, env, socket, tmux: createTmux({ socket, env }) };
-}
-
-async function cli(p: Pool, args: string[]) {
-  const run = await timeProcess(BIN, [...args], p.env);
-  if (run.exitCode !== 0) throw new Error(`${args.join(' ')} failed with ${run.exitCode}`);
-  return run;
-}
-
-async function addTasks(p: Pool, count: number): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    await writeFile(join(p.project, '.agent-queue', 'inbox', `task-${i}.md`), `---\npriority: default\n---\nBench task ${i}: summarise the README;\nsecond line.\n`);
-  }
-}
-
-async function teardown(p: Pool): Promise<void> {
-  await p.tmux.killServer().catch(() => undefined);
-  // tmux 3.3 leaves its socket file behind.
-  await rm(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, p.socket), { force: true });
-  // The shells and fakes need a moment to go after their server; their files are in the temp HOME.
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  await rm(p.home, { recursive: true, force: true }).catch(() => undefined);
-}
-
-/** Sessions created and a set of tasks dispatched into them (untimed), ready to be measured. */
+/** Sessions created and one task dispatched into each (untimed), with long turns: nothing finishes while measured. */
 async function busyPool(size: number): Promise<Pool> {
-  const p = await pool(size);
-  await cli(p, ['reconcile']);
-  await addTasks(p, size);
-  const run = await cli(p, ['dispatch', '--json']);
-  const launched = (JSON.parse(run.stdout) as { launched: unknown[] }).launched.length;
-  if (launched !== size) throw new Error(`dispatch launched ${launched} of ${size}`);
+  const p = await pool(size, { turnMs: 600_000 });
+  await dispatchAll(p);
   return p;
 }
 
 async function dispatchOnce(size: number) {
-  const p = await pool(size);
+  const p = await pool(size, { turnMs: 600_000 });
   try {
-    await cli(p, ['reconcile']);
-    await addTasks(p, size);
-    const run = await cli(p, ['dispatch', '--json']);
-    const launched = (JSON.parse(run.stdout) as { launched: unknown[] }).launched.length;
-    if (launched !== size) throw new Error(`dispatch launched ${launched} of ${size}`);
-    return run;
+    return await dispatchAll(p);
   } finally {
     await teardown(p);
   }
