@@ -2,7 +2,6 @@ import { constants, existsSync, readFileSync } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../core/errors.js';
-import { readPane } from '../core/pane.js';
 import { parseTranscriptChunk, type TranscriptRecord } from '../core/transcript.js';
 import { isUuid } from '../core/uuid.js';
 
@@ -150,13 +149,4 @@ export async function transcriptTailOf(entry: Pick<RegistryEntry, 'home' | 'cwd'
     if (records !== null) return records;
   }
   return null;
-}
-
-/**
- * The UUID to resume a session's conversation with (DESIGN §7): the live registry entry first, else the
- * `--resume <uuid>` hint Claude Code printed on exit, else null (then nobody launches blind).
- */
-export function resumeIdFor(entry: RegistryEntry | undefined, paneText: string | null): string | null {
-  if (entry) return entry.sessionId;
-  return paneText === null ? null : readPane(paneText).resumeHint;
 }

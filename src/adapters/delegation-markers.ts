@@ -10,6 +10,7 @@ import {
   type LocalFallback,
 } from '../core/delegation.js';
 import { errnoCode } from '../core/errors.js';
+import type { Check } from '../core/json.js';
 import { fsyncDir, writeFileAtomic } from './fs-atomic.js';
 import { writeBeside } from './queue.js';
 
@@ -24,9 +25,10 @@ export const markerPath = {
   local: (taskPath: string) => `${taskPath}${LOCAL_FALLBACK_MARKER}`,
 };
 
-export type MarkerRead<T> = { ok: true; value: T } | { ok: false; reason: string } | null;
+/** null: no such marker. */
+export type MarkerRead<T> = Check<T> | null;
 
-async function readMarker<T>(path: string, parse: (text: string) => { ok: true; value: T } | { ok: false; reason: string }): Promise<MarkerRead<T>> {
+async function readMarker<T>(path: string, parse: (text: string) => Check<T>): Promise<MarkerRead<T>> {
   let text: string;
   try {
     // Markers are small; a huge one is not ours.

@@ -6,14 +6,27 @@ import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
  * fetch instantiates undici's WASM HTTP parser, about 30 MB of resident memory — a third of the whole budget of a
  * one-shot command (DESIGN §12: under 100 MB). This covers what the secutools client uses: one request with a
  * buffered body, the caller's abort signal, no redirects followed (a 3xx is returned as it is, like
- * `redirect: 'manual'`), and connection reuse within the run.
+ * `redirect: 'manual'`), connection reuse within the run, and a cap on the answer's size.
  */
 
 // Keep-alive within one run (200 polls reuse a handful of sockets). Node's agent unrefs idle sockets, so they never
 // hold the process open; a socket the server closed meanwhile fails as a network error, which the client retries.
 const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
-export async function nodeHttpFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+/** The answer was longer than the caller's cap: the connection was dropped as soon as the cap was passed. */
+export class AnswerTooLarge extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`the answer is longer than ${maxBytes} bytes`);
+  }
+}
+
+export interface FetchLimits {
+  /** Answers longer than this are refused while they arrive, so no more than this is ever held in memory. */
+  maxBodyBytes?: number;
+}
+
+export async function nodeHttpFetch(input: string | URL | Request, init?: RequestInit, limits: FetchLimits = {}): Promise<Response> {
+  const maxBodyBytes = limits.maxBodyBytes ?? Number.POSITIVE_INFINITY;
   const request = input instanceof Request ? input : new Request(input, init);
   const url = new URL(request.url);
   const secure = url.protocol === 'https:';
@@ -37,7 +50,16 @@ export async function nodeHttpFetch(input: string | URL | Request, init?: Reques
     });
     outgoing.on('response', (incoming: IncomingMessage) => {
       const chunks: Buffer[] = [];
-      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let size = 0;
+      incoming.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= maxBodyBytes) return void chunks.push(chunk);
+        // Counted as it arrives, not after: a 200 MB answer must not be buffered whole just to be refused.
+        chunks.length = 0;
+        done();
+        reject(new AnswerTooLarge(maxBodyBytes));
+        outgoing.destroy(); // the rest is never read; the socket is dropped, not returned to the pool
+      });
       incoming.on('error', (error) => {
         done();
         reject(signal.aborted ? signal.reason : new TypeError('fetch failed', { cause: error }));

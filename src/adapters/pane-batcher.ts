@@ -8,7 +8,7 @@ export interface PaneBatcher {
   read(name: string): Promise<PaneSnapshot | null>;
 }
 
-/** Long enough for pollers on the same beat to meet, short against a 150 ms poll interval. */
+/** Long enough for pollers on the same beat to meet, short against dispatch's 100 ms poll interval. */
 const WINDOW_MS = 15;
 
 export function createPaneBatcher(tmux: Tmux, windowMs = WINDOW_MS): PaneBatcher {

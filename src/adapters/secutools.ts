@@ -12,7 +12,7 @@ import {
   type SubmitRequest,
   type SubmittedJob,
 } from '../core/secutools-contract.js';
-import { nodeHttpFetch } from './http-fetch.js';
+import { AnswerTooLarge, nodeHttpFetch } from './http-fetch.js';
 import type { Log } from './log.js';
 
 /**
@@ -57,8 +57,8 @@ export interface SecutoolsClientOptions {
   log?: Log;
 }
 
-/** Answers larger than this are refused: a job result is text for a human, not a download. */
-export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+/** Answers larger than this are refused (while they arrive): a job result is text for a human, not a download. */
+const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
 const failed = (code: string, message: string, hint?: string) =>
   new FailoverError(ExitCode.failed, code, message, hint === undefined ? {} : { hint });
@@ -78,7 +78,8 @@ export function createSecutoolsClient(options: SecutoolsClientOptions): Secutool
     retry: 0,
     timeout: false, // per-attempt timeouts are ours: they cover reading the body too, not only the headers
     throwHttpErrors: false,
-    fetch: nodeHttpFetch, // node:http instead of undici: ~30 MB less resident memory per run (see http-fetch.ts)
+    // node:http instead of undici: ~30 MB less resident memory per run (see http-fetch.ts)
+    fetch: (input, init) => nodeHttpFetch(input, init, { maxBodyBytes: MAX_ANSWER_BYTES }),
     // A redirect would carry the bearer header to wherever it points: refuse it and say so instead.
     redirect: 'manual',
     headers: { accept: 'application/json' },
@@ -91,7 +92,7 @@ export function createSecutoolsClient(options: SecutoolsClientOptions): Secutool
     const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
     try {
       const response = await http(path, { method, signal: controller.signal, ...init });
-      const body = await readCapped(response, MAX_ANSWER_BYTES);
+      const body = await response.text();
       return {
         kind: 'answer',
         status: response.status,
@@ -232,26 +233,6 @@ function networkDetail(error: unknown): string {
   if (cause && typeof cause.code === 'string') return `${cause.code}${typeof cause.message === 'string' ? ` (${oneLine(cause.message, 120)})` : ''}`;
   if (cause && typeof cause.message === 'string') return oneLine(cause.message, 160);
   return oneLine(errorMessage(error), 160);
-}
-
-class AnswerTooLarge extends Error {}
-
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new AnswerTooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

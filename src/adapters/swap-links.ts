@@ -1,9 +1,8 @@
-import { realpath } from 'node:fs/promises';
 import type { Account, Config } from '../core/config.js';
 import { ExitCode, FailoverError } from '../core/errors.js';
 import type { LinkPosition } from '../core/swap-journal.js';
 import { linkPointsAt, planSymlinks, type SymlinkProblem } from '../core/symlinks.js';
-import { applySymlinkFixes, inspectLinkPath, observeSharedState, replaceSymlinkAtomic } from './symlinks.js';
+import { applySymlinkFixes, inspectLinkPath, observeSharedState, realOrNull, replaceSymlinkAtomic } from './symlinks.js';
 
 /**
  * The link operations of a swap, as one port: swap-account and reconcile use the real one; tests inject one that
@@ -49,10 +48,6 @@ export const realSwapLinks: SwapLinks = {
     return outcomes.filter((o) => o.ok).map((o) => o.path);
   },
 };
-
-async function realOrNull(path: string): Promise<string | null> {
-  return realpath(path).catch(() => null);
-}
 
 /** Where the active link points now, in terms of a swap's old and new homes. */
 export async function linkPosition(activeLink: string, fromHome: string, toHome: string): Promise<LinkPosition> {

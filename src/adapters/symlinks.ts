@@ -9,7 +9,8 @@ import { fsyncDir } from './fs-atomic.js';
 
 /** The edge of the shared-state contract: observe links and directories, apply the safe fixes, flip links atomically. */
 
-async function realOrNull(path: string): Promise<string | null> {
+/** Where `path` really leads (links resolved), or null when it leads nowhere (missing, dangling, unreadable). */
+export async function realOrNull(path: string): Promise<string | null> {
   try {
     return await realpath(path);
   } catch {

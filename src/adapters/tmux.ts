@@ -45,14 +45,12 @@ export interface Tmux {
   /** Literal text typed into the pane (`send-keys -l`): no key-name interpretation. */
   sendText(name: string, text: string): Promise<void>;
   /**
-   * Types a command line and presses Enter, in one tmux invocation; with `reset`, the pane is first reset and its
-   * scrollback dropped (see resetPane), so nothing of an earlier screen can be read as the new one's.
+   * Types a command line and presses Enter, in one tmux invocation; with `reset`, the terminal is first reset and
+   * its scrollback dropped, so nothing of an earlier screen (an old prompt box) can be read as the new one's.
    */
   sendLine(name: string, text: string, options?: { reset?: boolean }): Promise<void>;
   /** Bracketed paste of `text` (given to tmux on stdin, never in argv) through a uniquely named buffer. */
   paste(name: string, text: string): Promise<void>;
-  /** Resets the terminal and drops the scrollback, so old screens cannot be mistaken for new ones. */
-  resetPane(name: string): Promise<void>;
   /** The visible pane text (`capture-pane -p -J`). */
   capture(name: string): Promise<string>;
   /** Captures many sessions in as few tmux invocations as possible; a vanished session maps to null. */
@@ -211,9 +209,6 @@ export function createTmux(options: TmuxOptions): Tmux {
         await run(['delete-buffer', '-b', buffer]).catch(() => undefined);
         throw error;
       }
-    },
-    async resetPane(name) {
-      await run(['send-keys', '-R', '-t', paneTarget(name), ';', 'clear-history', '-t', paneTarget(name)]);
     },
     async capture(name) {
       return run(['capture-pane', '-p', '-J', '-t', paneTarget(name)]);

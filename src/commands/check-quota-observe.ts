@@ -2,7 +2,7 @@ import { readTranscriptTail, registryByTmuxSession, transcriptCandidates, TRANSC
 import { poolSessionNames } from '../core/config.js';
 import { judgeLiveSession } from '../core/quota-evidence.js';
 import type { SessionVerdict } from '../core/quota.js';
-import { asLifecycle } from '../core/session-record.js';
+import { registryHomes } from '../core/session-record.js';
 import type { State } from '../core/state.js';
 import type { TranscriptRecord } from '../core/transcript.js';
 import type { Context } from '../context.js';
@@ -34,8 +34,7 @@ export async function observeQuota(ctx: Context, state: State): Promise<Observed
   const dedicated = new Set(ctx.config.pool.dedicated.map((d) => d.session));
   const names = [...poolSessionNames(ctx.config.pool.autonomous), ...dedicated].filter((name) => existing.has(name));
   const panes = await ctx.tmux.captureMany(names);
-  const recorded = Object.values(state.sessions).map((r) => asLifecycle(r).home).filter((h): h is string => typeof h === 'string');
-  const registry = await registryByTmuxSession([...ctx.config.accounts.map((a) => a.home), ...recorded]);
+  const registry = await registryByTmuxSession(registryHomes(ctx.config, state));
   const now = ctx.clock.now();
   const observed = await Promise.all(names.map(async (name): Promise<ObservedVerdict | null> => {
     const pane = panes.get(name);

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { failpoint } from '../adapters/failpoint.js';
 import { markerPath, removeMarker, writeMarker } from '../adapters/delegation-markers.js';
-import type { SecutoolsClient } from '../adapters/secutools.js';
 import type { Priority } from '../core/config.js';
 import { mapLimit } from '../core/concurrency.js';
-import { MARKER_VERSION, type DelegatingIntent } from '../core/delegation.js';
+import { MARKER_VERSION, byTask, type DelegatingIntent } from '../core/delegation.js';
 import { FailoverError, errorMessage } from '../core/errors.js';
 import type { DelegatedProvider } from '../core/routing.js';
-import type { SubmitRequest } from '../core/secutools-contract.js';
+import { platformDownReason, type SubmitRequest } from '../core/secutools-contract.js';
 import type { Counters } from '../core/state.js';
 import type { TaskFields } from '../core/task.js';
 import type { Context } from '../context.js';
@@ -57,10 +56,7 @@ export interface SubmissionReport {
   errors: Array<{ project: string; task: string; message: string }>;
 }
 
-/** Failures that say the platform as a whole is out of reach, not that this one task is wrong. */
-const PLATFORM_DOWN = new Set(['secutools-unreachable', 'secutools-timeout']);
-
-export function submitRequest(candidate: SubmissionCandidate, intent: DelegatingIntent): SubmitRequest {
+function submitRequest(candidate: SubmissionCandidate, intent: DelegatingIntent): SubmitRequest {
   const { fields } = candidate;
   return {
     prompt: candidate.body.trim(),
@@ -73,7 +69,6 @@ export function submitRequest(candidate: SubmissionCandidate, intent: Delegating
 export async function submitDelegated(candidates: SubmissionCandidate[], ctx: Context, counters: Counters): Promise<SubmissionReport> {
   const report: SubmissionReport = { submitted: [], fellBack: [], errors: [] };
   if (candidates.length === 0) return report;
-  const client = await ctx.secutools();
   // Once the platform is found out of reach, the remaining tasks do not each wait out the full deadline again.
   let platformDown: string | null = null;
 
@@ -95,7 +90,7 @@ export async function submitDelegated(candidates: SubmissionCandidate[], ctx: Co
         await writeMarker(markerPath.intent(candidate.path), intent);
         failpoint('scan-inbox:after-intent');
       }
-      const job = await postOrFallBack(client, candidate, intent);
+      const job = await postOrFallBack(candidate, intent);
       if (job === null) return;
       failpoint('scan-inbox:after-post');
       await writeMarker(markerPath.delegated(candidate.path), {
@@ -119,12 +114,15 @@ export async function submitDelegated(candidates: SubmissionCandidate[], ctx: Co
     }
   };
 
-  const postOrFallBack = async (secutools: SecutoolsClient, candidate: SubmissionCandidate, intent: DelegatingIntent) => {
+  const postOrFallBack = async (candidate: SubmissionCandidate, intent: DelegatingIntent) => {
+    // Asked for here, where a POST is made, not up front: a run that only falls back leftover intents because
+    // delegation was turned off has no client to get (ctx.secutools() refuses when delegation is not active).
+    const secutools = await ctx.secutools();
     try {
       return await secutools.submit(submitRequest(candidate, intent), intent.idempotencyKey);
     } catch (error) {
       if (!(error instanceof FailoverError) || !error.code.startsWith('secutools-')) throw error;
-      if (PLATFORM_DOWN.has(error.code)) platformDown ??= error.code.replace('secutools-', '');
+      platformDown ??= platformDownReason(error.code);
       await fallBack(candidate, intent, `submission to secutools failed: ${error.message}`);
       return null;
     }
@@ -147,8 +145,6 @@ export async function submitDelegated(candidates: SubmissionCandidate[], ctx: Co
 
   await mapLimit(candidates, ctx.config.delegation.pollConcurrency, submitOne);
   // Concurrent submissions finish in any order; reports read better (and compare in tests) in a stable one.
-  const byTask = (a: { project: string; task: string }, b: { project: string; task: string }) =>
-    a.project.localeCompare(b.project) || a.task.localeCompare(b.task);
   report.submitted.sort(byTask);
   report.fellBack.sort(byTask);
   report.errors.sort(byTask);

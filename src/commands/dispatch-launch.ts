@@ -1,5 +1,5 @@
 import { failpoint } from '../adapters/failpoint.js';
-import { createPaneBatcher, type PaneBatcher } from '../adapters/pane-batcher.js';
+import type { PaneBatcher } from '../adapters/pane-batcher.js';
 import { errorMessage } from '../core/errors.js';
 import { launchCommandLine, sanitizeMessage, type LaunchSpec } from '../core/launch.js';
 import { isAtPrompt, readPane, type PaneReading } from '../core/pane.js';
@@ -26,7 +26,7 @@ export const PASTE_SETTLE_MS = 500;
 const SUBMIT_CHECK_MS = 5000;
 
 /** Parallel launches share one batcher: their pane polls become one tmux call per beat. */
-export async function launch(ctx: Context, request: LaunchRequest, panes: PaneBatcher = createPaneBatcher(ctx.tmux)): Promise<LaunchOutcome> {
+export async function launch(ctx: Context, request: LaunchRequest, panes: PaneBatcher): Promise<LaunchOutcome> {
   const { session } = request;
   const began = Date.now();
   const step = (what: string) => ctx.log.debug(`${session}: ${what} after ${Date.now() - began} ms`);

@@ -1,5 +1,4 @@
 import { lstat, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { activeAccount } from '../adapters/active-account.js';
 import { failpoint } from '../adapters/failpoint.js';
 import { createPaneBatcher } from '../adapters/pane-batcher.js';
@@ -10,14 +9,14 @@ import { runsLocally } from '../core/delegation.js';
 import { planDispatch, type Assignment, type CandidateTask, type DispatchPlan, type SessionView } from '../core/dispatch-plan.js';
 import { errorMessage } from '../core/errors.js';
 import { plural, table, type Style } from '../core/format.js';
-import { isShellCommand, readPane } from '../core/pane.js';
+import { claudeRunning, isShellCommand, readPane } from '../core/pane.js';
 import { decide, modelFor, taskMessage } from '../core/routing.js';
 import { asLifecycle, idleAfter, type LifecycleRecord } from '../core/session-record.js';
-import type { State } from '../core/state.js';
+import { idleSession, type State } from '../core/state.js';
 import { parseTask } from '../core/task.js';
 import type { Context } from '../context.js';
 import { launch, type LaunchOutcome } from './dispatch-launch.js';
-import { readResumeFile, recreateSession, requeueOrFail, resumeFilePath, restoreResumeFile } from './session-lifecycle.js';
+import { keepConversation, readResumeFile, recreateSession, requeueOrFail, resumeFilePath, signalPath } from './session-lifecycle.js';
 
 export interface DispatchOptions {
   dryRun: boolean;
@@ -152,8 +151,7 @@ async function sessionViews(ctx: Context, state: State): Promise<SessionView[]> 
       name,
       exists: existing.has(name) && pane !== null,
       record: state.sessions[name],
-      // A crashed Claude Code's last screen stays behind; only a live one in the foreground counts.
-      claudeRunning: pane != null && readPane(pane.text).claudeUi && !isShellCommand(pane.command),
+      claudeRunning: pane != null && claudeRunning(readPane(pane.text), isShellCommand(pane.command)),
     };
   });
 }
@@ -210,7 +208,7 @@ async function execute(ctx: Context, state: State, lock: LockHandle, prepared: P
     if (claimed[i] === null) {
       // Lost the rename race: another run has the task, the session is as it was.
       result.lostRace.push({ session: a.session, task: a.task.name });
-      state.sessions[a.session] = previous.get(a.session) ?? idleAfter(undefined, now);
+      state.sessions[a.session] = previous.get(a.session) ?? idleSession(now);
     }
     // A claim that failed part way may or may not have renamed the file: the intent stays, and reconcile, which
     // looks at what is on disk, finishes or undoes it.
@@ -218,7 +216,7 @@ async function execute(ctx: Context, state: State, lock: LockHandle, prepared: P
   for (const a of toLaunch) {
     // The id now lives in the intent; a stale signal from an earlier run must not finish the new task.
     if (resumeIds.get(a.session)) await rm(resumeFilePath(ctx, a.session), { force: true });
-    await rm(join(ctx.paths.signalsDir, `${a.session}.done`), { force: true });
+    await rm(signalPath(ctx, a.session), { force: true });
   }
 
   const panes = createPaneBatcher(ctx.tmux);
@@ -272,20 +270,39 @@ async function commit(
       continue;
     }
     ctx.log.warn(`${a.session}: launch of ${a.task.name} failed: ${outcome.reason}`);
-    const resumeId = resumeIds.get(a.session);
-    if (resumeId && !outcome.noConversation) await restoreResumeFile(ctx, a.session, resumeId);
     try {
-      await recreateSession(ctx, a.session);
+      await undoFailedLaunch(ctx, state, a, record, outcome, resumeIds.get(a.session) ?? null, now, result);
     } catch (error) {
-      ctx.log.warn(`${a.session}: could not recreate the session (${errorMessage(error)}); reconcile will`);
+      // One session's trouble must not cost the other launches their record: the state is saved after this loop.
+      // This session keeps its launch intent, which reconcile finishes or undoes from what is on disk.
+      result.errors.push({ project: a.task.project, task: a.task.name, message: `undoing the failed launch in ${a.session} failed: ${errorMessage(error)}` });
+      ctx.log.error(`${a.session}: undoing the failed launch of ${a.task.name} failed: ${errorMessage(error)}; reconcile will`);
     }
-    const requeued = await requeueOrFail(ctx, state, { claimed: record.task as string, project: a.task.project, session: a.session, reason: `launch failed: ${outcome.reason}` });
-    const idle = idleAfter(record, now, now.toISOString());
-    // The restored conversation is still this task's: keep them together for the retry.
-    if (resumeId && !outcome.noConversation && requeued.pending) idle.resumeFor = requeued.pending;
-    state.sessions[a.session] = idle;
-    result.failed.push({ ...planned, reason: outcome.reason, attempts: requeued.attempts, requeuedTo: requeued.pending, failedTo: requeued.failedTo });
   }
+}
+
+/** A launch failed: a clean session, the task back to pending (or failed/), its conversation kept for the retry. */
+async function undoFailedLaunch(
+  ctx: Context,
+  state: State,
+  a: Assignment,
+  record: LifecycleRecord,
+  outcome: Extract<LaunchOutcome, { ok: false }>,
+  resumeId: string | null,
+  now: Date,
+  result: DispatchResult,
+): Promise<void> {
+  try {
+    await recreateSession(ctx, a.session);
+  } catch (error) {
+    ctx.log.warn(`${a.session}: could not recreate the session (${errorMessage(error)}); reconcile will`);
+  }
+  const requeued = await requeueOrFail(ctx, state, { claimed: record.task as string, project: a.task.project, session: a.session, reason: `launch failed: ${outcome.reason}` });
+  const idle = idleAfter(record, now, now.toISOString());
+  state.sessions[a.session] = idle;
+  // An id this home does not know (`No conversation found`) is no conversation to keep.
+  if (!outcome.noConversation) await keepConversation(ctx, idle, a.session, resumeId, requeued.pending);
+  result.failed.push({ ...describe(ctx, a), reason: outcome.reason, attempts: requeued.attempts, requeuedTo: requeued.pending, failedTo: requeued.failedTo });
 }
 
 export function render(result: DispatchResult, style: Style): string {

@@ -1,11 +1,11 @@
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { writeFileAtomic } from '../adapters/fs-atomic.js';
 import { createTmux, socketPathFromTmuxEnv } from '../adapters/tmux.js';
 import { isPoolSessionName } from '../core/config.js';
 import { errorMessage } from '../core/errors.js';
 import type { Style } from '../core/format.js';
 import { withConfig, type BaseContext } from '../context.js';
+import { signalPath } from './session-lifecycle.js';
 
 export interface HookStopOptions {
   config?: string | undefined;
@@ -71,7 +71,7 @@ async function signal(options: HookStopOptions, base: BaseContext): Promise<Hook
     return skip(base, `tmux session ${JSON.stringify(session)} is neither a pool nor a dedicated session`, session);
   }
   await mkdir(ctx.paths.signalsDir, { recursive: true, mode: 0o700 });
-  const path = join(ctx.paths.signalsDir, `${session}.done`);
+  const path = signalPath(ctx, session);
   await writeFileAtomic(path, JSON.stringify({
     session,
     at: ctx.clock.now().toISOString(),

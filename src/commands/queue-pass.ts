@@ -38,13 +38,16 @@ const realSteps: PassSteps = { scan: scanInbox.run, dispatch: dispatch.run };
 
 export async function run(_options: { dryRun: boolean }, ctx: Context, steps: PassSteps = realSteps): Promise<QueuePassResult> {
   const result: QueuePassResult = { passes: [], stoppedAtLimit: false };
+  let before = await inboxFiles(ctx);
   for (let pass = 1; pass <= MAX_PASSES; pass++) {
-    const before = await inboxFiles(ctx);
     const scan = await steps.scan({ dryRun: false }, ctx);
     const launched = await steps.dispatch({ dryRun: false }, ctx);
     result.passes.push({ scan, dispatch: launched });
-    const arrived = [...(await inboxFiles(ctx))].filter((path) => !before.has(path));
+    // What this pass ends with is what the next one starts from: one listing per pass.
+    const after = await inboxFiles(ctx);
+    const arrived = [...after].filter((path) => !before.has(path));
     if (arrived.length === 0) return result;
+    before = after;
     ctx.log.info(`${arrived.length} new task file(s) arrived during pass ${pass}; scanning again`);
   }
   result.stoppedAtLimit = true;

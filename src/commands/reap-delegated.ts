@@ -12,11 +12,12 @@ import { findByInode, listInbox, moveWithFooter, queuePaths, type InboxTask } fr
 import type { SecutoolsClient } from '../adapters/secutools.js';
 import { projectDirs } from '../core/config.js';
 import { mapLimit } from '../core/concurrency.js';
-import type { DelegatedMarker, RecordedOutcome } from '../core/delegation.js';
+import { byTask, type DelegatedMarker, type RecordedOutcome } from '../core/delegation.js';
 import { formatDuration } from '../core/duration.js';
 import { FailoverError, errorMessage } from '../core/errors.js';
 import { plural, table, type Style } from '../core/format.js';
 import { decideReap, delegationFooter, type PollAnswer } from '../core/reap-plan.js';
+import { platformDownReason } from '../core/secutools-contract.js';
 import { emptyState, type Counters } from '../core/state.js';
 import type { Context } from '../context.js';
 
@@ -64,9 +65,6 @@ interface Delegated {
   marker: DelegatedMarker;
 }
 
-/** Failures that mean the platform as a whole is out of reach: the rest of the run does not wait on it again. */
-const PLATFORM_DOWN = new Set(['secutools-unreachable', 'secutools-timeout']);
-
 export async function run(options: ReapOptions, ctx: Context): Promise<ReapResult> {
   if (options.dryRun) return reap(options, ctx, emptyState().counters);
   return ctx.withLock('reap-delegated', async (lock) => {
@@ -100,24 +98,39 @@ async function reap(options: ReapOptions, ctx: Context, counters: Counters): Pro
     if (status.active) client = await ctx.secutools();
     else ctx.log.warn(`delegated jobs cannot be polled: delegation is not active (${status.reason}); they stay as they are`);
   }
+  // Once the platform is found out of reach, the remaining jobs do not each wait out the full deadline again.
   let platformDown: string | null = null;
   // Polls are capped at poll_concurrency (what the platform sees); twice as many workers let the fsync-bound file
   // moves of finished jobs run while other polls are in flight, instead of each poll waiting for the disk.
   const polls = limiter(concurrency);
+  /**
+   * Polls one job in a poll slot, or answers null when the platform was found down meanwhile. Both the check and
+   * the finding happen inside the slot: a worker that queued for a slot before the platform was found down must
+   * not poll after it, and the next worker in line is let in only once the finding is recorded.
+   */
+  const pollInSlot = (secutools: SecutoolsClient, jobId: string) =>
+    polls(async () => {
+      if (platformDown !== null) return null;
+      result.polled++;
+      const answer = await poll(secutools, jobId);
+      if (answer.kind === 'error') platformDown ??= platformDownReason(answer.code);
+      return answer;
+    });
 
   await mapLimit(jobs, concurrency * 2, async ({ entry, marker }) => {
     const where = { project: entry.project, task: entry.name, jobId: marker.jobId };
     try {
       let final = marker.final;
       if (final === undefined) {
-        if (client === null || platformDown !== null) {
-          const why = client === null ? `delegation is not active: ${status.active ? '' : status.reason}` : `not polled: secutools is out of reach in this run (${platformDown})`;
-          result.unreachable.push({ ...where, message: why });
+        if (client === null) {
+          result.unreachable.push({ ...where, message: `delegation is not active: ${status.active ? '' : status.reason}` });
           return;
         }
-        result.polled++;
-        const answer = await polls(() => poll(client as SecutoolsClient, marker.jobId));
-        if (answer.kind === 'error' && PLATFORM_DOWN.has(answer.code)) platformDown ??= answer.code.replace('secutools-', '');
+        const answer = await pollInSlot(client, marker.jobId);
+        if (answer === null) {
+          result.unreachable.push({ ...where, message: `not polled: secutools is out of reach in this run (${platformDown})` });
+          return;
+        }
         const decision = decideReap(marker, answer, ctx.clock.now(), ctx.config.delegation.jobTimeoutMs);
         if (decision.action === 'keep') {
           result.unreachable.push({ ...where, message: decision.message });
@@ -152,9 +165,9 @@ async function reap(options: ReapOptions, ctx: Context, counters: Counters): Pro
     }
   });
 
-  const byTask = (a: { project: string; task: string }, b: { project: string; task: string }) => a.project.localeCompare(b.project) || a.task.localeCompare(b.task);
+  // Concurrent workers finish in any order; reports read better (and compare in tests) in a stable one.
   for (const list of [result.completed, result.failed, result.waiting, result.unreachable, result.errors] as Array<Array<{ project: string; task?: string }>>) {
-    list.sort((a, b) => byTask({ project: a.project, task: a.task ?? '' }, { project: b.project, task: b.task ?? '' }));
+    list.sort(byTask);
   }
   return result;
 }
@@ -219,13 +232,15 @@ async function finish(entry: InboxTask, marker: DelegatedMarker, final: Recorded
   if (current !== null && current === final.taskInode) {
     movedTo = await moveWithFooter(entry.path, entry.project, final.outcome, delegationFooter(marker, final));
     failpoint('reap-delegated:after-move');
-    if (final.outcome === 'failed') {
-      await ctx.notify({ event: 'task-failed', at: final.finishedAt, message: `${entry.name} (secutools job ${marker.jobId}): ${final.reason}`, project: entry.project, task: entry.name, jobId: marker.jobId, movedTo });
-    }
   } else {
     // Moved by a run that was killed before removing the marker, or removed by hand.
     movedTo = final.taskInode === null ? null : await findByInode(outcomeDir, final.taskInode);
     if (movedTo === null) ctx.log.warn(`${entry.project}: ${entry.name} is no longer in the inbox; job ${marker.jobId} is recorded without its task file`);
+  }
+  // Here, whichever way the failed task reached failed/, and before the marker goes: a run killed in between
+  // notifies again on resume (at least once, never lost).
+  if (final.outcome === 'failed' && movedTo !== null) {
+    await ctx.notify({ event: 'task-failed', at: final.finishedAt, message: `${entry.name} (secutools job ${marker.jobId}): ${final.reason}`, project: entry.project, task: entry.name, jobId: marker.jobId, movedTo });
   }
   let resultFile: string | null = null;
   if (final.outcome === 'done') {

@@ -1,12 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { registryByTmuxSession, transcriptTailOf, type RegistryEntry } from '../adapters/claude-code.js';
 import { errnoCode } from '../core/errors.js';
 import { isShellCommand, readPane, type PaneReading } from '../core/pane.js';
-import { asLifecycle } from '../core/session-record.js';
+import { registryHomes } from '../core/session-record.js';
 import type { State } from '../core/state.js';
 import type { TranscriptRecord } from '../core/transcript.js';
 import type { Context } from '../context.js';
+import { signalPath } from './session-lifecycle.js';
 
 /** What reconcile sees of one session: read once per run, in as few tmux invocations as possible. */
 export interface SessionObservation {
@@ -23,8 +23,6 @@ export interface SessionObservation {
   /** When the Stop hook signalled this session (epoch ms), or null. */
   signalAtMs: number | null;
 }
-
-export const signalPath = (ctx: Context, session: string) => join(ctx.paths.signalsDir, `${session}.done`);
 
 /** The signal's own `at` (written by `hook stop`); its mtime when the content is not ours. */
 async function readSignal(path: string): Promise<number | null> {
@@ -46,26 +44,29 @@ async function readSignal(path: string): Promise<number | null> {
 export async function observe(ctx: Context, state: State, names: readonly string[], tmuxSessions: ReadonlySet<string>): Promise<Map<string, SessionObservation>> {
   const present = names.filter((name) => tmuxSessions.has(name));
   const panes = await ctx.tmux.inspectMany(present);
-  const homes = [...ctx.config.accounts.map((a) => a.home), ...Object.values(state.sessions).map((r) => asLifecycle(r).home).filter((h): h is string => typeof h === 'string')];
-  const registry = await registryByTmuxSession(homes);
-  const observations = new Map<string, SessionObservation>();
-  for (const name of names) {
+  const registry = await registryByTmuxSession(registryHomes(ctx.config, state));
+  // The file reads of every session at once, as check-quota does: small reads, each bounded.
+  const observed = await Promise.all(names.map(async (name): Promise<SessionObservation> => {
     const snapshot = panes.get(name) ?? null;
     const pane = snapshot === null ? null : snapshot.text;
     const entry = registry.get(name);
     const working = state.sessions[name]?.task != null;
-    observations.set(name, {
+    const [transcript, signalAtMs] = await Promise.all([
+      working && entry ? transcriptTailOf(entry) : null,
+      readSignal(signalPath(ctx, name)),
+    ]);
+    return {
       name,
       exists: tmuxSessions.has(name) && pane !== null,
       pane,
       reading: pane === null ? null : readPane(pane),
       atShell: isShellCommand(snapshot?.command),
       registry: entry,
-      transcript: working && entry ? await transcriptTailOf(entry) : null,
-      signalAtMs: await readSignal(signalPath(ctx, name)),
-    });
-  }
-  return observations;
+      transcript,
+      signalAtMs,
+    };
+  }));
+  return new Map(observed.map((o) => [o.name, o]));
 }
 
 /** A second look at panes that seemed finished (DESIGN §7: the prompt on consecutive polls), one tmux call. */

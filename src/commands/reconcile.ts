@@ -1,4 +1,5 @@
 import { access, rm } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { failpoint } from '../adapters/failpoint.js';
 import type { LockHandle } from '../adapters/lock.js';
 import { moveWithFooter } from '../adapters/queue.js';
@@ -10,13 +11,13 @@ import { plural, type Style } from '../core/format.js';
 import { paneDigest, type PaneReading } from '../core/pane.js';
 import { sessionsToCreate } from '../core/pool-plan.js';
 import { recoverLaunch } from '../core/recovery.js';
-import { asLifecycle, idleAfter, type LifecycleRecord } from '../core/session-record.js';
+import { asLifecycle, idleAfter, pendingPathOf, type LifecycleRecord } from '../core/session-record.js';
 import { idleSession, type State } from '../core/state.js';
 import { endedInApiError, findSubmission } from '../core/transcript.js';
 import type { Context } from '../context.js';
-import { observe, recapture, signalPath, type SessionObservation } from './reconcile-observe.js';
+import { observe, recapture, type SessionObservation } from './reconcile-observe.js';
 import { finishOrRollBackSwap, type SwapRecovery } from './reconcile-swap.js';
-import { exitClaude, forgetTask, recreateSession, requeueOrFail, restoreResumeFile, sleep } from './session-lifecycle.js';
+import { exitClaude, forgetTask, keepConversation, recreateSession, requeueOrFail, signalPath, sleep } from './session-lifecycle.js';
 
 export interface ReconcileOptions {
   dryRun: boolean;
@@ -119,9 +120,12 @@ async function pass(ctx: Context, state: State, dryRun: boolean, lock?: LockHand
   return result;
 }
 
+/** A verdict after the second look: `confirm` never reaches apply. */
+type FinalVerdict = Exclude<Verdict, { kind: 'confirm' }>;
+
 /** Judges every session holding a task; panes that alone say "finished" get a second look before it counts. */
-async function judgeAll(ctx: Context, state: State, names: string[], seen: Map<string, SessionObservation>): Promise<Map<string, Verdict>> {
-  const verdicts = new Map<string, Verdict>();
+async function judgeAll(ctx: Context, state: State, names: string[], seen: Map<string, SessionObservation>): Promise<Map<string, FinalVerdict>> {
+  const verdicts = new Map<string, FinalVerdict>();
   const judge = (name: string, panes: PaneReading[]) => {
     const record = asLifecycle(state.sessions[name] as LifecycleRecord);
     const obs = seen.get(name) as SessionObservation;
@@ -173,7 +177,7 @@ async function recoverInterrupted(ctx: Context, state: State, obs: SessionObserv
   const record = asLifecycle(state.sessions[obs.name] as LifecycleRecord);
   const intent = record.launch!;
   const claimed = record.task as string;
-  const taskName = record.taskName ?? claimed.slice(claimed.lastIndexOf('/') + 1).replace(/\.dispatched$/, '');
+  const taskName = record.taskName ?? basename(pendingPathOf(claimed));
   const submission = obs.transcript ? findSubmission(obs.transcript, taskName, Date.parse(intent.startedAt)) : null;
   const action = recoverLaunch({
     claimedExists: await exists(claimed),
@@ -192,31 +196,36 @@ async function recoverInterrupted(ctx: Context, state: State, obs: SessionObserv
   }
   result.recovered.push({ ...ref, action: action.kind === 'undo' ? 'undone' : 'requeued', reason: action.reason });
   if (dryRun) return;
-  if (intent.resumeId) await restoreResumeFile(ctx, obs.name, intent.resumeId);
   if (action.kind === 'undo') {
-    state.sessions[obs.name] = idleAfter(record, now);
+    const idle = idleAfter(record, now);
+    state.sessions[obs.name] = idle;
+    // Never claimed: the task is still pending where the intent found it, and its conversation stays its own.
+    await keepConversation(ctx, idle, obs.name, intent.resumeId, intent.pending);
     return;
   }
   // Whatever was half typed into that Claude Code must never be submitted: the session is recreated first.
   await recreateSession(ctx, obs.name);
   const requeued = await requeueOrFail(ctx, state, { claimed, project: record.project as string, session: obs.name, reason: action.reason });
   failpoint('reconcile:after-requeue');
-  state.sessions[obs.name] = idleAfter(record, now);
+  const idle = idleAfter(record, now);
+  state.sessions[obs.name] = idle;
+  await keepConversation(ctx, idle, obs.name, intent.resumeId, requeued.pending);
   result.requeued.push({ ...ref, reason: action.reason, attempts: requeued.attempts, requeuedTo: requeued.pending, failedTo: requeued.failedTo });
 }
 
-async function apply(ctx: Context, state: State, obs: SessionObservation, verdict: Verdict, isDedicated: boolean, result: ReconcileResult, dryRun: boolean): Promise<void> {
+async function apply(ctx: Context, state: State, obs: SessionObservation, verdict: FinalVerdict, isDedicated: boolean, result: ReconcileResult, dryRun: boolean): Promise<void> {
   const record = asLifecycle(state.sessions[obs.name] as LifecycleRecord);
   const claimed = record.task as string;
   const ref = { session: obs.name, task: record.taskName ?? claimed, project: record.project };
   const now = ctx.clock.now();
 
-  if (!(await exists(claimed)) && verdict.kind !== 'died') {
+  const claimedExists = await exists(claimed);
+  if (!claimedExists && verdict.kind !== 'died') {
     // The claimed file left the inbox (a previous reconcile finished it and was killed, or an operator moved it).
     result.released.push({ session: obs.name, reason: `${ref.task} is no longer claimed in the inbox` });
     if (dryRun) return;
     if (!isDedicated && obs.reading?.claudeUi) await exitClaude(ctx, obs.name);
-    forgetIfGone(state, claimed);
+    await forgetTask(state, claimed);
     state.sessions[obs.name] = idleAfter(record, now);
     await rm(signalPath(ctx, obs.name), { force: true });
     return;
@@ -247,7 +256,7 @@ async function apply(ctx: Context, state: State, obs: SessionObservation, verdic
       const entry: ReconcileResult['requeued'][number] = { ...ref, reason: verdict.reason, attempts: null, requeuedTo: null, failedTo: null };
       result.requeued.push(entry);
       if (dryRun) return;
-      if (await exists(claimed)) {
+      if (claimedExists) {
         const requeued = await requeueOrFail(ctx, state, { claimed, project: record.project as string, session: obs.name, reason: `session died while working: ${verdict.reason}` });
         Object.assign(entry, { attempts: requeued.attempts, requeuedTo: requeued.pending, failedTo: requeued.failedTo });
       }
@@ -276,22 +285,17 @@ async function apply(ctx: Context, state: State, obs: SessionObservation, verdic
       result.limited.push(ref);
       return;
     case 'working':
-    case 'confirm':
       if (dryRun) return;
-      if (record.state === 'stalled' && verdict.kind === 'working' && verdict.digestChanged) {
+      if (record.state === 'stalled' && verdict.digestChanged) {
         record.state = 'working';
         record.since = now.toISOString();
       }
-      if (verdict.kind === 'working' && verdict.digestChanged && obs.pane !== null) {
+      if (verdict.digestChanged && obs.pane !== null) {
         record.paneDigest = paneDigest(obs.pane);
         record.paneChangedAt = now.toISOString();
       }
       return;
   }
-}
-
-function forgetIfGone(state: State, claimed: string): void {
-  delete state.taskAttempts[claimed.replace(/\.dispatched$/, '')];
 }
 
 export function render(result: ReconcileResult, style: Style): string {

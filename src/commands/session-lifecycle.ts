@@ -1,12 +1,12 @@
 import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeFileExclusive } from '../adapters/fs-atomic.js';
 import { moveWithFooter, unclaimTask } from '../adapters/queue.js';
 import { errnoCode, errorMessage } from '../core/errors.js';
 import { LOCAL_FALLBACK_MARKER } from '../core/delegation.js';
-import { isShellCommand, readPane } from '../core/pane.js';
+import { claudeRunning, isShellCommand, readPane } from '../core/pane.js';
 import { pendingPathOf } from '../core/session-record.js';
-import type { State } from '../core/state.js';
+import type { SessionRecord, State } from '../core/state.js';
 import { isUuid } from '../core/uuid.js';
 import type { Context } from '../context.js';
 
@@ -43,12 +43,12 @@ const EXIT_TIMEOUT_MS = 5000;
  */
 export async function exitClaude(ctx: Context, name: string): Promise<'exited' | 'recreated'> {
   try {
-    await ctx.tmux.sendText(name, '/exit');
-    await ctx.tmux.sendKeys(name, 'Enter');
+    // Never with `reset`: a blanked screen has no input box, which the poll below would take for Claude Code gone.
+    await ctx.tmux.sendLine(name, '/exit');
     const left = await pollUntil(EXIT_TIMEOUT_MS, 150, async () => {
       const pane = (await ctx.tmux.inspectMany([name])).get(name);
       if (!pane) return undefined;
-      return isShellCommand(pane.command) || !readPane(pane.text).claudeUi ? true : undefined;
+      return claudeRunning(readPane(pane.text), isShellCommand(pane.command)) ? undefined : true;
     });
     if (left) return 'exited';
   } catch (error) {
@@ -59,6 +59,9 @@ export async function exitClaude(ctx: Context, name: string): Promise<'exited' |
 }
 
 export const resumeFilePath = (ctx: Context, session: string) => join(ctx.paths.resumeDir, `${session}-resume-id.txt`);
+
+/** `<state_dir>/signals/<session>.done`: written by the Stop hook (`hook stop`), read and removed by reconcile. */
+export const signalPath = (ctx: Pick<Context, 'paths'>, session: string) => join(ctx.paths.signalsDir, `${session}.done`);
 
 /** The resume id saved for a session (by a swap or older tooling), validated; an invalid file is removed. */
 export async function readResumeFile(ctx: Context, session: string): Promise<string | null> {
@@ -78,12 +81,30 @@ export async function readResumeFile(ctx: Context, session: string): Promise<str
 }
 
 /** Puts a consumed resume id back for the next launch (never over a newer file). */
-export async function restoreResumeFile(ctx: Context, session: string, resumeId: string): Promise<void> {
+async function restoreResumeFile(ctx: Context, session: string, resumeId: string): Promise<void> {
   try {
     await writeFileExclusive(resumeFilePath(ctx, session), resumeId + '\n', 0o600);
   } catch (error) {
     if (errnoCode(error) !== 'EEXIST') ctx.log.warn(`${session}: could not restore its resume id: ${errorMessage(error)}`);
   }
+}
+
+/**
+ * A launch was undone or failed, and its task is pending again at `pendingPath`: the conversation taken for it goes
+ * back to the resume file AND stays reserved for that task in the session's (idle) `record`. A resume file without
+ * the reservation would let the next dispatch type an unrelated task into that conversation. Without an id, or with
+ * the task gone to failed/ (`pendingPath` null), the id is dropped.
+ */
+export async function keepConversation(
+  ctx: Context,
+  record: SessionRecord,
+  session: string,
+  resumeId: string | null,
+  pendingPath: string | null,
+): Promise<void> {
+  if (resumeId === null || pendingPath === null) return;
+  await restoreResumeFile(ctx, session, resumeId);
+  record.resumeFor = pendingPath;
 }
 
 export interface Requeued {
@@ -96,7 +117,7 @@ export interface Requeued {
 /**
  * A run of a claimed task failed: count the attempt; back to pending, or to `failed/` once `max_attempts` is
  * reached. Mutates `state.taskAttempts` (the caller saves). The queue move happens first: if we are killed right
- * after it, the task is safe and at worst one attempt goes uncounted.
+ * after it, the task is safe and at worst one attempt goes uncounted; if the move throws, the count is untouched.
  */
 export async function requeueOrFail(
   ctx: Context,
@@ -105,7 +126,6 @@ export async function requeueOrFail(
 ): Promise<Requeued> {
   const pending = pendingPathOf(task.claimed);
   const attempts = (state.taskAttempts[pending]?.count ?? 0) + 1;
-  delete state.taskAttempts[pending];
   const at = ctx.clock.now().toISOString();
   if (attempts >= ctx.config.dispatch.maxAttempts) {
     const failedTo = await moveWithFooter(task.claimed, task.project, 'failed', {
@@ -114,14 +134,15 @@ export async function requeueOrFail(
       at,
       by: 'claude-failover',
     });
-    await rm(pending + LOCAL_FALLBACK_MARKER, { force: true });
-    ctx.log.warn(`${task.project}: ${basenameOf(pending)} failed ${attempts} times (${task.reason}) → ${failedTo}`);
-    await ctx.notify({ event: 'task-failed', at, message: `${basenameOf(pending)} failed ${attempts} times: ${task.reason}`, project: task.project, task: basenameOf(pending), movedTo: failedTo });
+    await forgetTask(state, task.claimed);
+    ctx.log.warn(`${task.project}: ${basename(pending)} failed ${attempts} times (${task.reason}) → ${failedTo}`);
+    await ctx.notify({ event: 'task-failed', at, message: `${basename(pending)} failed ${attempts} times: ${task.reason}`, project: task.project, task: basename(pending), movedTo: failedTo });
     return { attempts, pending: null, failedTo };
   }
   const back = await unclaimTask(task.claimed);
+  delete state.taskAttempts[pending];
   state.taskAttempts[back] = { count: attempts, lastError: task.reason, at };
-  ctx.log.warn(`${task.project}: ${basenameOf(pending)} back to pending after attempt ${attempts} (${task.reason})`);
+  ctx.log.warn(`${task.project}: ${basename(pending)} back to pending after attempt ${attempts} (${task.reason})`);
   return { attempts, pending: back, failedTo: null };
 }
 
@@ -130,8 +151,4 @@ export async function forgetTask(state: State, claimed: string): Promise<void> {
   const pending = pendingPathOf(claimed);
   delete state.taskAttempts[pending];
   await rm(pending + LOCAL_FALLBACK_MARKER, { force: true });
-}
-
-function basenameOf(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
 }

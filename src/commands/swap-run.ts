@@ -188,7 +188,8 @@ export async function rollBackSwap(ctx: Context, state: State, lock: LockHandle,
   if (journal.phase === 'saving') for (const s of journal.sessions) s.stopped = false;
   if (journal.phase === 'stopping') {
     // Killed part way through the stop: what still exists was never stopped and keeps running as it is.
-    for (const s of journal.sessions) s.stopped = !(await ctx.tmux.hasSession(s.name));
+    const existing = new Set(await ctx.tmux.listSessions());
+    for (const s of journal.sessions) s.stopped = !existing.has(s.name);
   }
   journal.phase = 'rolling-back';
   journal.failure ??= failure;

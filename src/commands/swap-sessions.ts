@@ -1,5 +1,4 @@
 import { lstat, mkdir, readFile, rm, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import { registryByTmuxSession } from '../adapters/claude-code.js';
 import { failpoint } from '../adapters/failpoint.js';
 import { writeFileAtomic } from '../adapters/fs-atomic.js';
@@ -7,12 +6,12 @@ import { unclaimTask } from '../adapters/queue.js';
 import { poolSessionNames } from '../core/config.js';
 import { errorMessage } from '../core/errors.js';
 import { readPane } from '../core/pane.js';
-import { asLifecycle, idleAfter, pendingPathOf } from '../core/session-record.js';
-import type { SessionRecord, State } from '../core/state.js';
+import { idleAfter, pendingPathOf, registryHomes } from '../core/session-record.js';
+import { idleSession, type SessionRecord, type State } from '../core/state.js';
 import type { JournalSession, SwapJournal } from '../core/swap-journal.js';
 import { resumeCommandLine, type SessionFacts } from '../core/swap-plan.js';
 import type { Context } from '../context.js';
-import { pollUntil, resumeFilePath } from './session-lifecycle.js';
+import { pollUntil, resumeFilePath, signalPath } from './session-lifecycle.js';
 
 /** The session side of a swap: what is running, stopping it, and bringing it back under a home. */
 
@@ -34,7 +33,7 @@ export async function observeSwapSessions(ctx: Context, state: State): Promise<S
   const dedicated = ctx.config.pool.dedicated;
   const names = [...poolSessionNames(ctx.config.pool.autonomous), ...dedicated.map((d) => d.session)].filter((n) => existing.has(n));
   const panes = await ctx.tmux.inspectMany(names);
-  const registry = await registryByTmuxSession(homesOf(ctx, state));
+  const registry = await registryByTmuxSession(registryHomes(ctx.config, state));
   return names.flatMap((name): SessionFacts[] => {
     const pane = panes.get(name);
     if (pane == null) return []; // vanished since the listing: nothing to stop, nothing to bring back
@@ -51,11 +50,6 @@ export async function observeSwapSessions(ctx: Context, state: State): Promise<S
       menu: reading.menu,
     }];
   });
-}
-
-function homesOf(ctx: Context, state: State): string[] {
-  const recorded = Object.values(state.sessions).map((r) => asLifecycle(r).home).filter((h): h is string => typeof h === 'string');
-  return [...ctx.config.accounts.map((a) => a.home), ...recorded];
 }
 
 /** `<resume_dir>/<session>-resume-id.txt` for every session with a conversation to resume (atomic writes). */
@@ -92,7 +86,7 @@ export async function stopSessions(ctx: Context, state: State, sessions: readonl
   }
   const names = new Set(sessions.map((s) => s.name));
   const gone = await pollUntil(EXIT_WAIT_MS, 100, async () => {
-    const live = await registryByTmuxSession(homesOf(ctx, state));
+    const live = await registryByTmuxSession(registryHomes(ctx.config, state));
     return [...names].some((name) => live.has(name)) ? undefined : true;
   });
   if (!gone) ctx.log.warn(`some stopped Claude Code processes had not exited after ${EXIT_WAIT_MS / 1000}s; continuing`);
@@ -125,6 +119,9 @@ export async function restoreSessions(ctx: Context, state: State, journal: SwapJ
   const outcome = (s: JournalSession, action: SessionOutcome['action'], extra: Partial<SessionOutcome> = {}): void =>
     void outcomes.push({ session: s.name, kind: s.kind, resumeId: s.resumeId, action, requeued: null, error: null, ...extra });
   const pending = journal.sessions.filter((s) => !s.done);
+  // One listing for the pass (only the stopped sessions may need creating): only this run, under the lock, creates
+  // them, each at most once.
+  const existing = new Set(pending.some((s) => s.stopped) ? await ctx.tmux.listSessions() : []);
 
   for (const s of pending.filter((p) => !p.stopped)) {
     await forgetResumeFile(ctx, s);
@@ -145,11 +142,11 @@ export async function restoreSessions(ctx: Context, state: State, journal: SwapJ
     try {
       const heldElsewhere = s.task !== null && Object.values(state.sessions).some((r) => r.task === s.task);
       const requeued = s.task !== null && !heldElsewhere ? await requeueClaimed(s.task) : null;
-      if (!(await ctx.tmux.hasSession(s.name))) await ctx.tmux.newSession(s.name, { cwd: s.cwd });
-      state.sessions[s.name] ??= idleAfter(undefined, now);
+      if (!existing.has(s.name)) await ctx.tmux.newSession(s.name, { cwd: s.cwd });
+      state.sessions[s.name] ??= idleSession(now);
       // The saved conversation is this task's: dispatch gives the task back to this session, and nothing else to it.
       if (requeued && s.resumeId !== null) (state.sessions[s.name] as SessionRecord).resumeFor = requeued;
-      await rm(join(ctx.paths.signalsDir, `${s.name}.done`), { force: true });
+      await rm(signalPath(ctx, s.name), { force: true });
       if (requeued) ctx.log.info(`${s.name}: ${requeued} back in the inbox${s.resumeId ? `; it resumes conversation ${s.resumeId} at its next dispatch` : ''}`);
       outcome(s, 'recreated', { requeued });
     } catch (error) {
@@ -163,7 +160,7 @@ export async function restoreSessions(ctx: Context, state: State, journal: SwapJ
 
   for (const s of pending.filter((p) => p.stopped && p.kind === 'dedicated')) {
     try {
-      if (!(await ctx.tmux.hasSession(s.name))) await ctx.tmux.newSession(s.name, { cwd: s.cwd });
+      if (!existing.has(s.name)) await ctx.tmux.newSession(s.name, { cwd: s.cwd });
       if (s.resumeId === null) {
         ctx.log.warn(`${s.name}: no conversation id was found; left at its shell (never launched blind)`);
         outcome(s, 'at-shell');

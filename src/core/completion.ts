@@ -1,4 +1,4 @@
-import { isAtPrompt, type PaneReading } from './pane.js';
+import { claudeRunning, isAtPrompt, type PaneReading } from './pane.js';
 
 /**
  * Is a working session's task finished? DESIGN §7, strongest evidence first: the Stop-hook signal file, then
@@ -50,8 +50,7 @@ export function judgeCompletion(input: CompletionInput): Verdict {
   if (registry && registry.status === 'idle' && (registry.statusUpdatedAt ?? 0) > input.submittedAtMs) {
     return { kind: 'finished', evidence: 'registry' };
   }
-  // A crashed Claude Code leaves its last screen behind: the shell in the foreground is what proves it is gone.
-  if (!registry && (input.atShell || (latest && !latest.claudeUi))) return { kind: 'died', reason: 'Claude Code is no longer running in the pane' };
+  if (!registry && !claudeRunning(latest, input.atShell)) return { kind: 'died', reason: 'Claude Code is no longer running in the pane' };
   const paneSaysDone = input.panes.length > 0 && input.panes.every(isAtPrompt) && input.nowMs - input.submittedAtMs >= PANE_GRACE_MS;
   // A registry that reports busy outranks the screen.
   if (paneSaysDone && registry?.status !== 'busy') return input.panes.length >= 2 ? { kind: 'finished', evidence: 'pane' } : { kind: 'confirm' };

@@ -1,4 +1,5 @@
 import { PRIORITIES, type Priority } from './config.js';
+import { isRecord, type Check } from './json.js';
 import { DELEGATED_PROVIDERS, type DelegatedProvider, type RouteDecision } from './routing.js';
 import { isValidJobId, type JobStatus } from './secutools-contract.js';
 
@@ -70,10 +71,6 @@ export interface LocalFallback {
   idempotencyKey: string | null;
 }
 
-type Check<T> = { ok: true; value: T } | { ok: false; reason: string };
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
 const isTime = (value: unknown): value is string => typeof value === 'string' && !Number.isNaN(Date.parse(value));
 
@@ -127,4 +124,9 @@ export function parseLocalFallback(text: string): Check<LocalFallback> {
 /** The route reported for a delegated task that runs locally because delegation is off or its submission failed. */
 export function localRoute(route: RouteDecision, why: string): RouteDecision {
   return { provider: 'claude-code', reason: `${route.reason}; ${why} → runs locally`, delegated: false };
+}
+
+/** Report order for lists filled by concurrent workers (which finish in any order): by project, then task. */
+export function byTask(a: { project: string; task?: string }, b: { project: string; task?: string }): number {
+  return a.project.localeCompare(b.project) || (a.task ?? '').localeCompare(b.task ?? '');
 }

@@ -88,6 +88,15 @@ export function readPane(text: string): PaneReading {
   };
 }
 
+/**
+ * Claude Code is running in the pane: its input box is on screen and the pane's foreground process is not a shell.
+ * A Claude Code that crashed leaves its last screen behind, so the screen alone never proves it runs; without a
+ * reading (the capture failed), only the shell in the foreground proves it is gone.
+ */
+export function claudeRunning(reading: Pick<PaneReading, 'claudeUi'> | undefined, atShell: boolean): boolean {
+  return !atShell && (reading === undefined || reading.claudeUi);
+}
+
 /** Claude Code waits for input: its input box is on screen, empty, not busy, and no menu is open. */
 export function isAtPrompt(reading: PaneReading): boolean {
   return reading.claudeUi && reading.input === '' && !reading.busy && !reading.menu;

@@ -1,3 +1,4 @@
+import { isRecord } from './json.js';
 import { parseResetDetail, type ResetDetail } from './reset-time.js';
 import {
   MENU_QUESTION,
@@ -165,7 +166,6 @@ interface RecordFindings {
   note: string | null;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const SERVER_ERROR_TYPES = new Set(['api_error', 'overloaded_error', 'server_error']);
 
 /**
@@ -175,7 +175,7 @@ const SERVER_ERROR_TYPES = new Set(['api_error', 'overloaded_error', 'server_err
  */
 function classifyRecord(record: unknown, now: Date): RecordFindings {
   const none: RecordFindings = { hit: null, serverError: null, note: null };
-  if (!isObject(record) || record.isApiErrorMessage !== true) return none;
+  if (!isRecord(record) || record.isApiErrorMessage !== true) return none;
   const status = record.apiErrorStatus;
   const errorType = typeof record.error === 'string' ? record.error : null;
   const apiErrorType = typeof record.apiErrorType === 'string' ? record.apiErrorType : null;
@@ -184,7 +184,7 @@ function classifyRecord(record: unknown, now: Date): RecordFindings {
   }
   if (status !== 429 || (errorType !== 'rate_limit' && apiErrorType !== 'rate_limit_error')) return none;
 
-  const info = [isObject(record.apiErrorParams) ? record.apiErrorParams.rate_limit_info : undefined, record.quotaLimits].find(isObject);
+  const info = [isRecord(record.apiErrorParams) ? record.apiErrorParams.rate_limit_info : undefined, record.quotaLimits].find(isRecord);
   const resetsAt = info?.resetsAt;
   const limitType = typeof info?.rateLimitType === 'string' ? info.rateLimitType : null;
   const base = { pattern: 'transcript-rate-limit', limitType, snippet: recordSnippet(record), source: 'transcript' as const };
@@ -200,9 +200,9 @@ function classifyRecord(record: unknown, now: Date): RecordFindings {
 }
 
 function recordSnippet(record: Record<string, unknown>): string | null {
-  const message = isObject(record.message) ? record.message : undefined;
+  const message = isRecord(record.message) ? record.message : undefined;
   const content = Array.isArray(message?.content) ? message.content : [];
-  const text = content.find((part): part is { text: string } => isObject(part) && typeof part.text === 'string')?.text;
+  const text = content.find((part): part is { text: string } => isRecord(part) && typeof part.text === 'string')?.text;
   return text ? snippetOf(text) : typeof record.apiError === 'string' ? snippetOf(record.apiError) : null;
 }
 

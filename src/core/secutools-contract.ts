@@ -1,4 +1,5 @@
 import type { Priority } from './config.js';
+import { isRecord, type Check } from './json.js';
 import type { DelegatedProvider } from './routing.js';
 
 /**
@@ -48,11 +49,6 @@ const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 export function isValidJobId(value: unknown): value is string {
   return typeof value === 'string' && JOB_ID.test(value);
 }
-
-type Check<T> = { ok: true; value: T } | { ok: false; reason: string };
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function checkStatus(value: unknown): Check<JobStatus> {
   if (typeof value !== 'string') return { ok: false, reason: `"status" is ${describe(value)}, expected one of ${JOB_STATUSES.join(', ')}` };
@@ -112,6 +108,16 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return `the text ${JSON.stringify(value.length > 40 ? value.slice(0, 37) + '...' : value)}`;
   if (typeof value === 'object') return 'an object';
   return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * Failures that say the platform as a whole is out of reach, not that one request or job is wrong: the rest of a run
+ * does not wait out the deadline on it again. The short word ('unreachable', 'timeout') for messages, else null.
+ */
+export function platformDownReason(code: string): 'unreachable' | 'timeout' | null {
+  if (code === 'secutools-unreachable') return 'unreachable';
+  if (code === 'secutools-timeout') return 'timeout';
+  return null;
 }
 
 /**

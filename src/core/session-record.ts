@@ -1,4 +1,5 @@
-import type { SessionRecord } from './state.js';
+import type { Config } from './config.js';
+import { idleSession, type SessionRecord, type State } from './state.js';
 
 /**
  * The facts the session lifecycle (dispatch / reconcile) keeps in a session record beside the common fields of
@@ -27,6 +28,11 @@ export interface LifecycleFields {
   paneChangedAt?: string | null;
   /** Present only between the intent and the end of a launch. */
   launch?: LaunchIntent | null;
+  /**
+   * The pending task (`inbox/T.md`) whose conversation this idle session keeps in its resume file: dispatch gives
+   * that task back to this session and no other task to it (core/dispatch-plan.ts reservedTask).
+   */
+  resumeFor?: string;
 }
 
 export type LifecycleRecord = SessionRecord & LifecycleFields;
@@ -35,14 +41,16 @@ export const asLifecycle = (record: SessionRecord): LifecycleRecord => record as
 
 /** The idle form after a task left the session: lifecycle facts dropped, lastFail kept (it drives the cooldown). */
 export function idleAfter(record: SessionRecord | undefined, now: Date, lastFail?: string): SessionRecord {
-  return {
-    state: 'idle',
-    task: null,
-    project: null,
-    since: now.toISOString(),
-    lastFail: lastFail ?? record?.lastFail ?? null,
-    attempts: 0,
-  };
+  return { ...idleSession(now), lastFail: lastFail ?? record?.lastFail ?? null };
+}
+
+/**
+ * The account homes whose Claude Code registries can list our sessions: every configured account, plus the homes
+ * recorded on session records (a Claude Code started under an account since dropped from the config still runs).
+ */
+export function registryHomes(config: Pick<Config, 'accounts'>, state: Pick<State, 'sessions'>): string[] {
+  const recorded = Object.values(state.sessions).map((r) => asLifecycle(r).home).filter((h): h is string => typeof h === 'string');
+  return [...new Set([...config.accounts.map((a) => a.home), ...recorded])];
 }
 
 /** `inbox/T.md.dispatched` → `inbox/T.md`. */

@@ -1,3 +1,5 @@
+import { isRecord } from './json.js';
+
 /** The shape of `<state_dir>/state.json` (DESIGN §4) and the pure helpers around it. */
 
 export const STATE_VERSION = 1;
@@ -96,36 +98,33 @@ export function emptyState(): State {
 
 export type StateParse = { ok: true; state: State } | { ok: false; reason: string };
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /**
  * Checks a parsed state document and fills in fields added since it was written. Anything structurally wrong is
  * reported as a reason (the store then moves the file aside) rather than half-trusted.
  */
 export function normalizeState(document: unknown): StateParse {
-  if (!isObject(document)) return { ok: false, reason: 'not a JSON object' };
+  if (!isRecord(document)) return { ok: false, reason: 'not a JSON object' };
   if (document.version !== STATE_VERSION) {
     return { ok: false, reason: `unsupported state version ${JSON.stringify(document.version)} (this build reads ${STATE_VERSION})` };
   }
   const base = emptyState();
   const checks: Array<[keyof State, (v: unknown) => boolean]> = [
     ['activeAccount', (v) => v === null || typeof v === 'string'],
-    ['accounts', isObject],
-    ['sessions', isObject],
+    ['accounts', isRecord],
+    ['sessions', isRecord],
     ['swaps', Array.isArray],
-    ['swapJournal', (v) => v === null || isObject(v)],
-    ['partialSwap', (v) => v === null || isObject(v)],
-    ['quotaSuspicion', (v) => v === null || isObject(v)],
+    ['swapJournal', (v) => v === null || isRecord(v)],
+    ['partialSwap', (v) => v === null || isRecord(v)],
+    ['quotaSuspicion', (v) => v === null || isRecord(v)],
     ['detections', Array.isArray],
-    ['counters', isObject],
-    ['taskAttempts', isObject],
+    ['counters', isRecord],
+    ['taskAttempts', isRecord],
   ];
   for (const [key, valid] of checks) {
     if (document[key] !== undefined && !valid(document[key])) return { ok: false, reason: `field "${key}" has the wrong type` };
   }
   for (const [name, session] of Object.entries((document.sessions ?? {}) as Record<string, unknown>)) {
-    if (!isObject(session) || !(SESSION_STATES as readonly unknown[]).includes(session.state)) {
+    if (!isRecord(session) || !(SESSION_STATES as readonly unknown[]).includes(session.state)) {
       return { ok: false, reason: `session "${name}" is malformed` };
     }
   }

@@ -1,3 +1,4 @@
+import { isRecord } from './json.js';
 import { isUuid } from './uuid.js';
 
 /**
@@ -48,12 +49,11 @@ export interface SwapJournal {
   sessions: JournalSession[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isNullableString = (v: unknown): v is string | null => v === null || typeof v === 'string';
 
 function parseSession(raw: unknown): JournalSession | null {
-  if (!isObject(raw)) return null;
+  if (!isRecord(raw)) return null;
   const { name, kind, cwd, resumeId, task, project, stopped, launching, done } = raw;
   if (!isString(name) || (kind !== 'pool' && kind !== 'dedicated') || !isString(cwd)) return null;
   if (!(resumeId === null || isUuid(resumeId)) || !isNullableString(task) || !isNullableString(project)) return null;
@@ -63,7 +63,7 @@ function parseSession(raw: unknown): JournalSession | null {
 
 /** The journal as written by swap-account, or null when it is not one (a hand-edited or foreign document). */
 export function parseJournal(raw: unknown): SwapJournal | null {
-  if (!isObject(raw)) return null;
+  if (!isRecord(raw)) return null;
   const { id, pid, startedAt, reason, by, from, fromHome, to, toHome, linkBefore, phase, failure, sessions } = raw;
   if (![id, startedAt, reason, by, from, fromHome, to, toHome].every(isString)) return null;
   if (typeof pid !== 'number' || !isNullableString(linkBefore) || !isNullableString(failure)) return null;

@@ -1,67 +1,60 @@
-import { lstat, readFile, readdir, writeFile } from 'node:fs/promises';
+import { lstat, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { moveWithFooter } from '../../src/adapters/queue.js';
 import { run as reapDelegated, exitCode as reapExitCode } from '../../src/commands/reap-delegated.js';
 import { run as scanInbox } from '../../src/commands/scan-inbox.js';
 import { delegationFooter } from '../../src/core/reap-plan.js';
+import type { NotifyEvent } from '../../src/adapters/notify.js';
 import type { DelegatedMarker, RecordedOutcome } from '../../src/core/delegation.js';
-import type { FakeSecutools } from '../../src/fakes/secutools-server.js';
 import { makeTestContext, type TestContext } from '../support/context.js';
-import { SecretWatch, TEST_API_KEY, delegationConfig, startSecutools, writeTask } from '../support/delegation.js';
-import { tempDir, writeFiles } from '../support/temp.js';
+import { TEST_API_KEY, delegationConfig, useDelegationRig, writeTask } from '../support/delegation.js';
+import { queueFiles } from '../support/sessions.js';
+import { writeFiles } from '../support/temp.js';
 
 describe('reap-delegated (in process, real HTTP server, real files)', () => {
-  let server: FakeSecutools;
-  let home: string;
-  let project: string;
-  let queue: string;
+  const rig = useDelegationRig();
   let ctx: TestContext;
-  let watch: SecretWatch;
 
   const context = (delegation: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = { SECUTOOLS_API_KEY: TEST_API_KEY }) =>
-    makeTestContext({ home, env, config: { projects: [project], delegation: delegationConfig(server.url, delegation) } });
+    makeTestContext({ home: rig.home, env, config: { projects: [rig.project], delegation: delegationConfig(rig.server.url, delegation) } });
   const reap = async (options = { dryRun: false }) => {
     const result = await reapDelegated(options, ctx);
-    watch.see(JSON.stringify(result), ...ctx.logLines.map((l) => l.message));
+    rig.watch.see(JSON.stringify(result), ...ctx.logLines.map((l) => l.message));
     return result;
   };
-  const ls = async (dir: 'inbox' | 'done' | 'failed') => (await readdir(join(queue, dir)).catch(() => [])).filter((n) => !n.startsWith('.')).sort();
-  const read = (dir: string, name: string) => readFile(join(queue, dir, name), 'utf8');
+  const read = (dir: string, name: string) => readFile(join(rig.queue, dir, name), 'utf8');
   const counters = async () => (await ctx.state.load()).counters;
+  /** Records the events the run raises (the notify port of the context; the real one runs a shell command). */
+  const recordEvents = () => {
+    const events: NotifyEvent[] = [];
+    ctx.notify = async (event) => void events.push(event);
+    return events;
+  };
 
   /** Submits tasks through scan-inbox, as in production; returns their job ids by task name. */
   async function delegate(...names: string[]): Promise<Record<string, string>> {
-    for (const name of names) await writeTask(project, name, { title: `Title of ${name}`, allow_delegation: true, body: `Body of ${name}` });
+    for (const name of names) await writeTask(rig.project, name, { title: `Title of ${name}`, allow_delegation: true, body: `Body of ${name}` });
     const result = await scanInbox({ dryRun: false }, ctx);
-    watch.see(JSON.stringify(result));
+    rig.watch.see(JSON.stringify(result));
     expect(result.submitted).toHaveLength(names.length);
     return Object.fromEntries(result.submitted.map((s) => [s.task, s.jobId]));
   }
 
-  beforeEach(async () => {
-    server = await startSecutools();
-    home = await tempDir();
-    project = join(home, 'proj');
-    queue = join(project, '.agent-queue');
+  beforeEach(() => {
     ctx = context();
-    watch = new SecretWatch();
-  });
-  afterEach(async () => {
-    await server.stop();
-    await watch.assertClean([home]);
   });
 
   it('completed → done/T.md with the footer and done/T.result.md; marker gone; counted', async () => {
     const jobs = await delegate('report.md');
     const jobId = jobs['report.md'] as string;
-    server.completeJob(jobId, { result: '# Findings\n\nAll clear.\n', costUsd: 0.0421, provider: 'gemini-2.5' });
+    rig.server.completeJob(jobId, { result: '# Findings\n\nAll clear.\n', costUsd: 0.0421, provider: 'gemini-2.5' });
     ctx.setNow(new Date('2026-11-21T12:03:00Z'));
 
     const result = await reap();
     expect(result.completed).toMatchObject([{ task: 'report.md', jobId, status: 'completed', ranOn: 'gemini-2.5', costUsd: 0.0421 }]);
-    expect(await ls('inbox')).toEqual([]);
-    expect(await ls('done')).toEqual(['report.md', 'report.result.md']);
+    expect((await queueFiles(rig.project)).inbox).toEqual([]);
+    expect((await queueFiles(rig.project)).done).toEqual(['report.md', 'report.result.md']);
     expect(await read('done', 'report.result.md')).toBe('# Findings\n\nAll clear.\n');
     const done = await read('done', 'report.md');
     expect(done).toContain('Body of report.md');
@@ -72,16 +65,21 @@ describe('reap-delegated (in process, real HTTP server, real files)', () => {
     expect(reapExitCode(result)).toBe(0);
   });
 
-  it('failed and cancelled → failed/ with the platform error in the footer', async () => {
+  it('failed and cancelled → failed/ with the platform error in the footer; one task-failed event each', async () => {
+    const events = recordEvents();
     const jobs = await delegate('a.md', 'b.md');
-    server.failJob(jobs['a.md'] as string, 'CUDA out of memory');
-    server.failJob(jobs['b.md'] as string, 'cancelled by an operator', 'cancelled');
+    rig.server.failJob(jobs['a.md'] as string, 'CUDA out of memory');
+    rig.server.failJob(jobs['b.md'] as string, 'cancelled by an operator', 'cancelled');
     const result = await reap();
     expect(result.failed.map((f) => [f.task, f.status])).toEqual([['a.md', 'failed'], ['b.md', 'cancelled']]);
-    expect(await ls('failed')).toEqual(['a.md', 'b.md']);
+    expect((await queueFiles(rig.project)).failed).toEqual(['a.md', 'b.md']);
     expect(await read('failed', 'a.md')).toContain('- reason: secutools job failed: CUDA out of memory');
     expect(await read('failed', 'b.md')).toContain('- reason: secutools job cancelled: cancelled by an operator');
     expect(await counters()).toMatchObject({ delegationCompleted: 0, delegationFailed: 2 });
+    expect(events.map((e) => [e.event, e.task, e.jobId, e.movedTo]).sort()).toEqual([
+      ['task-failed', 'a.md', jobs['a.md'], join(rig.queue, 'failed/a.md')],
+      ['task-failed', 'b.md', jobs['b.md'], join(rig.queue, 'failed/b.md')],
+    ]);
   });
 
   it('still running: waits within job_timeout, then fails as "timed out"', async () => {
@@ -90,7 +88,7 @@ describe('reap-delegated (in process, real HTTP server, real files)', () => {
     ctx.setNow(new Date('2026-11-21T12:30:00Z'));
     const early = await reap();
     expect(early.waiting).toMatchObject([{ task: 'slow.md', jobId: jobs['slow.md'], status: 'running', age: '30m' }]);
-    expect(await ls('inbox')).toEqual(['slow.md', 'slow.md.delegated']);
+    expect((await queueFiles(rig.project)).inbox).toEqual(['slow.md', 'slow.md.delegated']);
 
     ctx.setNow(new Date('2026-11-21T13:30:01Z'));
     const late = await reap();
@@ -100,7 +98,7 @@ describe('reap-delegated (in process, real HTTP server, real files)', () => {
 
   it('a job the platform does not know (404) → failed/ "unknown job"', async () => {
     const jobs = await delegate('lost.md');
-    server.forgetJob(jobs['lost.md'] as string);
+    rig.server.forgetJob(jobs['lost.md'] as string);
     const result = await reap();
     expect(result.failed).toMatchObject([{ task: 'lost.md', status: 'unknown-job' }]);
     expect(await read('failed', 'lost.md')).toContain('- reason: unknown job: secutools does not know job');
@@ -109,18 +107,33 @@ describe('reap-delegated (in process, real HTTP server, real files)', () => {
   it('network trouble: the job stays as it is and is reported (exit 1); the next run reaps it', async () => {
     ctx = context({ request_timeout: '300ms', retries: 1 });
     const jobs = await delegate('a.md', 'b.md');
-    server.completeJob(jobs['a.md'] as string);
-    server.inject({ kind: 'status', status: 503 }, { times: 1000, method: 'GET' });
+    rig.server.completeJob(jobs['a.md'] as string);
+    rig.server.inject({ kind: 'status', status: 503 }, { times: 1000, method: 'GET' });
     const result = await reap();
     expect(result.unreachable.map((u) => u.task)).toEqual(['a.md', 'b.md']);
     expect(result.unreachable[0]?.message).toContain('kept answering GET');
     expect(reapExitCode(result)).toBe(1);
-    expect(await ls('inbox')).toEqual(['a.md', 'a.md.delegated', 'b.md', 'b.md.delegated']);
+    expect((await queueFiles(rig.project)).inbox).toEqual(['a.md', 'a.md.delegated', 'b.md', 'b.md.delegated']);
 
-    server.clearFaults();
+    rig.server.clearFaults();
     const next = await reap();
     expect(next.completed.map((c) => c.task)).toEqual(['a.md']);
     expect(next.waiting.map((w) => w.task)).toEqual(['b.md']);
+  });
+
+  it('once the platform is found down, jobs already waiting for a poll slot are not polled', async () => {
+    // One poll at a time, two workers: b.md waits for the slot while a.md's poll hangs until its deadline.
+    ctx = context({ request_timeout: '200ms', retries: 0, poll_concurrency: 1 });
+    await delegate('a.md', 'b.md', 'c.md', 'd.md');
+    rig.server.inject({ kind: 'hang' }, { times: 1000, method: 'GET' });
+    const result = await reap();
+    expect(rig.server.counters.gets).toBe(1);
+    expect(result.polled).toBe(1);
+    expect(result.unreachable.map((u) => u.task)).toEqual(['a.md', 'b.md', 'c.md', 'd.md']);
+    const skipped = result.unreachable.filter((u) => u.message === 'not polled: secutools is out of reach in this run (timeout)');
+    expect(skipped).toHaveLength(3);
+    expect(reapExitCode(result)).toBe(1);
+    expect((await queueFiles(rig.project)).inbox).toEqual(['a.md', 'a.md.delegated', 'b.md', 'b.md.delegated', 'c.md', 'c.md.delegated', 'd.md', 'd.md.delegated']);
   });
 
   it('delegation switched off: nothing is polled, the jobs stay and are reported', async () => {
@@ -129,101 +142,114 @@ describe('reap-delegated (in process, real HTTP server, real files)', () => {
     const result = await reap();
     expect(result.delegation).toEqual({ active: false, reason: 'delegation is enabled but $SECUTOOLS_API_KEY is not set' });
     expect(result.unreachable).toMatchObject([{ task: 'a.md', message: expect.stringContaining('delegation is not active') }]);
-    expect(server.counters.gets).toBe(0);
+    expect(rig.server.counters.gets).toBe(0);
   });
 
   it('polls with bounded concurrency (poll_concurrency), seen from the server side', async () => {
-    server.latencyMs = 30;
+    rig.server.latencyMs = 30;
     ctx = context({ poll_concurrency: 3 });
     const names = Array.from({ length: 12 }, (_, i) => `t${String(i).padStart(2, '0')}.md`);
     const jobs = await delegate(...names);
-    for (const id of Object.values(jobs)) server.completeJob(id);
-    server.counters.maxInFlight = 0;
+    for (const id of Object.values(jobs)) rig.server.completeJob(id);
+    rig.server.counters.maxInFlight = 0;
     const result = await reap();
     expect(result.completed).toHaveLength(12);
     expect(result.concurrency).toBe(3);
-    expect(server.counters.maxInFlight).toBeLessThanOrEqual(3);
-    expect(server.counters.maxInFlight).toBeGreaterThan(1);
+    expect(rig.server.counters.maxInFlight).toBeLessThanOrEqual(3);
+    expect(rig.server.counters.maxInFlight).toBeGreaterThan(1);
   });
 
   it('a dry run polls and reports but moves nothing', async () => {
     const jobs = await delegate('a.md');
-    server.completeJob(jobs['a.md'] as string);
+    rig.server.completeJob(jobs['a.md'] as string);
     const result = await reap({ dryRun: true });
     expect(result.completed).toMatchObject([{ task: 'a.md', movedTo: null }]);
-    expect(await ls('inbox')).toEqual(['a.md', 'a.md.delegated']);
+    expect((await queueFiles(rig.project)).inbox).toEqual(['a.md', 'a.md.delegated']);
     expect((await counters()).delegationCompleted).toBe(0);
   });
 
   it('never overwrites: a name clash in done/ gets a suffix, and so does its result', async () => {
-    await writeFiles(queue, { 'done/a.md': 'an older task of the same name', 'done/a.result.md': 'its result' });
+    await writeFiles(rig.queue, { 'done/a.md': 'an older task of the same name', 'done/a.result.md': 'its result' });
     const jobs = await delegate('a.md');
-    server.completeJob(jobs['a.md'] as string, { result: 'new result' });
+    rig.server.completeJob(jobs['a.md'] as string, { result: 'new result' });
     const result = await reap();
-    expect(result.completed[0]?.movedTo).toBe(join(queue, 'done/a-1.md'));
-    expect(result.completed[0]?.resultFile).toBe(join(queue, 'done/a-1.result.md'));
+    expect(result.completed[0]?.movedTo).toBe(join(rig.queue, 'done/a-1.md'));
+    expect(result.completed[0]?.resultFile).toBe(join(rig.queue, 'done/a-1.result.md'));
     expect(await read('done', 'a.md')).toBe('an older task of the same name');
     expect(await read('done', 'a-1.result.md')).toBe('new result');
   });
 
   describe('finishing what a killed run left', () => {
-    async function recorded(name: string): Promise<{ path: string; marker: DelegatedMarker; final: RecordedOutcome }> {
+    async function recorded(name: string, outcome: Partial<RecordedOutcome> = {}): Promise<{ path: string; marker: DelegatedMarker; final: RecordedOutcome }> {
       const jobs = await delegate(name);
-      const path = join(queue, 'inbox', name);
+      const path = join(rig.queue, 'inbox', name);
       const marker = JSON.parse(await readFile(`${path}.delegated`, 'utf8')) as DelegatedMarker;
       const final: RecordedOutcome = {
         outcome: 'done', status: 'completed', reason: 'completed', ranOn: 'gpu', costUsd: 1, result: 'recorded result',
-        finishedAt: '2026-11-21T12:05:00.000Z', taskInode: (await lstat(path)).ino,
+        finishedAt: '2026-11-21T12:05:00.000Z', taskInode: (await lstat(path)).ino, ...outcome,
       };
       await writeFile(`${path}.delegated`, JSON.stringify({ ...marker, final }));
       // The platform has since forgotten the job: finishing must not need it.
-      server.forgetJob(jobs[name] as string);
+      rig.server.forgetJob(jobs[name] as string);
       return { path, marker, final };
     }
 
     it('killed after recording the outcome: finished from the marker, without asking the platform', async () => {
       await recorded('a.md');
-      const gets = server.counters.gets;
+      const gets = rig.server.counters.gets;
       const result = await reap();
-      expect(server.counters.gets).toBe(gets);
+      expect(rig.server.counters.gets).toBe(gets);
       expect(result.completed).toMatchObject([{ task: 'a.md', status: 'completed' }]);
-      expect(await ls('done')).toEqual(['a.md', 'a.result.md']);
+      expect((await queueFiles(rig.project)).done).toEqual(['a.md', 'a.result.md']);
       expect(await read('done', 'a.result.md')).toBe('recorded result');
-      expect(await ls('inbox')).toEqual([]);
+      expect((await queueFiles(rig.project)).inbox).toEqual([]);
     });
 
     it('killed after the move: the moved file is found by inode; one copy, one footer, one result', async () => {
       const { path, marker, final } = await recorded('a.md');
-      await moveWithFooter(path, project, 'done', delegationFooter(marker, final));
+      await moveWithFooter(path, rig.project, 'done', delegationFooter(marker, final));
       await reap();
-      expect(await ls('done')).toEqual(['a.md', 'a.result.md']);
+      expect((await queueFiles(rig.project)).done).toEqual(['a.md', 'a.result.md']);
       expect((await read('done', 'a.md')).split('claude-failover: done').length).toBe(2);
-      expect(await ls('inbox')).toEqual([]);
+      expect((await queueFiles(rig.project)).inbox).toEqual([]);
+    });
+
+    it('killed after moving a failed task: the next run still raises task-failed (at least once)', async () => {
+      const events = recordEvents();
+      const failed = { outcome: 'failed', status: 'failed', reason: 'secutools job failed: boom', result: null } as const;
+      const { path, marker, final } = await recorded('a.md', failed);
+      await moveWithFooter(path, rig.project, 'failed', delegationFooter(marker, final));
+      const result = await reap();
+      expect(result.failed).toMatchObject([{ task: 'a.md', movedTo: join(rig.queue, 'failed/a.md') }]);
+      expect(events).toEqual([
+        expect.objectContaining({ event: 'task-failed', task: 'a.md', jobId: marker.jobId, movedTo: join(rig.queue, 'failed/a.md'), message: expect.stringContaining('boom') }),
+      ]);
+      expect(await queueFiles(rig.project)).toEqual({ inbox: [], done: [], failed: ['a.md'] });
     });
 
     it('killed after the move, and a new task of the same name arrived: the new one is left alone', async () => {
       const { path, marker, final } = await recorded('a.md');
-      await moveWithFooter(path, project, 'done', delegationFooter(marker, final));
-      await writeTask(project, 'a.md', { body: 'a brand new task' });
+      await moveWithFooter(path, rig.project, 'done', delegationFooter(marker, final));
+      await writeTask(rig.project, 'a.md', { body: 'a brand new task' });
       await reap();
-      expect(await ls('inbox')).toEqual(['a.md']);
+      expect((await queueFiles(rig.project)).inbox).toEqual(['a.md']);
       expect(await read('inbox', 'a.md')).toContain('a brand new task');
-      expect(await ls('done')).toEqual(['a.md', 'a.result.md']);
+      expect((await queueFiles(rig.project)).done).toEqual(['a.md', 'a.result.md']);
     });
 
     it('killed after writing the result: the result is not written twice', async () => {
       const { path, marker, final } = await recorded('a.md');
-      const moved = await moveWithFooter(path, project, 'done', delegationFooter(marker, final));
+      const moved = await moveWithFooter(path, rig.project, 'done', delegationFooter(marker, final));
       await writeFile(moved.replace(/\.md$/, '.result.md'), 'recorded result');
       await reap();
-      expect(await ls('done')).toEqual(['a.md', 'a.result.md']);
+      expect((await queueFiles(rig.project)).done).toEqual(['a.md', 'a.result.md']);
     });
   });
 
   it('an unreadable marker is reported and left alone', async () => {
-    await writeFiles(queue, { 'inbox/x.md': 'task', 'inbox/x.md.delegated': '{"version": 1, "jobId": "../../etc"}' });
+    await writeFiles(rig.queue, { 'inbox/x.md': 'task', 'inbox/x.md.delegated': '{"version": 1, "jobId": "../../etc"}' });
     const result = await reap();
     expect(result.errors).toMatchObject([{ task: 'x.md', message: expect.stringContaining('x.md.delegated is unreadable') }]);
-    expect(await ls('inbox')).toEqual(['x.md', 'x.md.delegated']);
+    expect((await queueFiles(rig.project)).inbox).toEqual(['x.md', 'x.md.delegated']);
   });
 });

@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { readPane } from '../../src/core/pane.js';
 import { accountsRig, cli, dispatchTask, exhaust, liveIn, linkTarget, readState, resumeFile, DEDICATED, OTHER, POOL } from '../support/accounts.js';
-import { queueFiles, waitFor } from '../support/sessions.js';
+import { queueFiles, submissions, waitFor } from '../support/sessions.js';
 
 /**
  * The failover end to end (DESIGN §8, §9), with the built CLI on a private tmux server, two account homes that share
@@ -136,6 +136,50 @@ describe('check-quota → swap-account', () => {
     expect(result.launched).toEqual([expect.objectContaining({ session: POOL, task: 'a.md', resumed: true })]);
     expect(result.waiting).toBe(1);
     await waitFor('a.md resumed under backup', async () => (await liveIn(rig, '.claude-backup', POOL)).some((e) => e.sessionId === poolId));
+    expect((await readState(rig)).sessions[POOL]?.resumeFor).toBeUndefined();
+  });
+
+  it('a dispatch killed after its intent or its launch command: reconcile gives the reservation back, and the task resumes its conversation', async () => {
+    const rig = await accountsRig();
+    await exhaust(rig.homes.main);
+    const poolId = await dispatchTask(rig, 'a.md');
+    await waitFor('the limit screen', async () => readPane(await rig.tmux.capture(POOL)).limitBanner);
+    expect((await cli(rig, ['check-quota'])).exitCode).toBe(0);
+    const pending = `${rig.project}/.agent-queue/inbox/a.md`;
+    expect((await readState(rig)).sessions[POOL]).toMatchObject({ state: 'idle', resumeFor: pending });
+
+    // Killed after the intent (which replaced the record holding the reservation), before the claim: undone.
+    const killed = await cli(rig, ['dispatch'], 'dispatch:after-intent');
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    expect((await readState(rig)).sessions[POOL]).toMatchObject({ state: 'working', launch: { pending, resumeId: poolId } });
+    const undone = await cli(rig, ['reconcile', '--json']);
+    expect(undone.exitCode, undone.stderr).toBe(0);
+    expect(JSON.parse(undone.stdout).recovered).toEqual([expect.objectContaining({ session: POOL, task: 'a.md', action: 'undone' })]);
+    expect((await readState(rig)).sessions[POOL]).toMatchObject({ state: 'idle', task: null, resumeFor: pending });
+    expect((await readFile(resumeFile(rig, POOL), 'utf8')).trim()).toBe(poolId);
+
+    // Killed after typing the launch command (claimed, resume file consumed, nothing submitted): requeued, and again
+    // the conversation goes back to the file and stays reserved for a.md.
+    const typed = await cli(rig, ['dispatch'], 'dispatch:after-launch-command');
+    expect(typed.signal, typed.stderr).toBe('SIGKILL');
+    await expect(readFile(resumeFile(rig, POOL), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+    const requeued = await cli(rig, ['reconcile', '--json']);
+    expect(requeued.exitCode, requeued.stderr).toBe(0);
+    expect(JSON.parse(requeued.stdout).recovered).toEqual([expect.objectContaining({ session: POOL, task: 'a.md', action: 'requeued' })]);
+    expect((await queueFiles(rig.project)).inbox).toEqual(['a.md']);
+    expect((await readState(rig)).sessions[POOL]).toMatchObject({ state: 'idle', task: null, resumeFor: pending });
+    expect((await readFile(resumeFile(rig, POOL), 'utf8')).trim()).toBe(poolId);
+
+    // The next dispatch gives a.md, and only a.md, its own conversation back, under the new account.
+    await writeFile(`${rig.project}/.agent-queue/inbox/urgent.md`, '---\npriority: critical\n---\nurgent\n');
+    const before = Date.now();
+    const run = await cli(rig, ['dispatch', '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).launched).toEqual([expect.objectContaining({ session: POOL, task: 'a.md', resumed: true })]);
+    await waitFor('a.md submitted again', async () => (await submissions(rig.home)).some((s) => s.message.startsWith('[a.md]') && Date.parse(s.timestamp) >= before));
+    const typedInto = (await submissions(rig.home)).filter((s) => s.message.startsWith('[a.md]') || s.message.startsWith('[urgent.md]'));
+    expect(typedInto.map((s) => s.message.slice(0, s.message.indexOf(']') + 1))).not.toContain('[urgent.md]');
+    expect(new Set(typedInto.map((s) => s.sessionId))).toEqual(new Set([poolId]));
     expect((await readState(rig)).sessions[POOL]?.resumeFor).toBeUndefined();
   });
 });

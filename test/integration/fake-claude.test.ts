@@ -1,4 +1,4 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { shellQuote } from '../../src/core/launch.js';
@@ -79,8 +79,14 @@ describe('fake claude', () => {
     await waitFor('the prompt', async () => isAtPrompt(readPane(await screen(rig))));
     await rig.tmux.sendText('ccl-auto-11', 'hi');
     await rig.tmux.sendKeys('ccl-auto-11', 'Enter');
-    await waitFor('the hook', async () => (await stat(out).catch(() => null))?.size);
-    const input = JSON.parse(await readFile(out, 'utf8')) as Record<string, unknown>;
+    // The hook writes while we poll: wait for a whole JSON document, not just a non-empty file.
+    const input = await waitFor('the hook', async () => {
+      try {
+        return JSON.parse(await readFile(out, 'utf8')) as Record<string, unknown>;
+      } catch {
+        return undefined;
+      }
+    });
     const [entry] = await registryEntries(rig.home);
     expect(input).toMatchObject({ hook_event_name: 'Stop', session_id: entry?.sessionId, cwd: rig.project, transcript_path: expect.stringMatching(/\.jsonl$/) });
   });

@@ -114,13 +114,14 @@ describe('tmux adapter on a private server', () => {
     expect(panes.get('gone')).toBeNull();
   });
 
-  it('resetPane clears the screen so an old prompt cannot be read again', async () => {
+  it('sendLine with reset clears the screen first, so an old prompt cannot be read again', async () => {
     const tmux = server();
     await tmux.newSession('s', { cwd: await tempDir() });
     await tmux.sendText('s', 'echo OLD-SCREEN');
     await tmux.sendKeys('s', 'Enter');
     await paneShows(tmux, 's', '\nOLD-SCREEN');
-    await tmux.resetPane('s');
+    await tmux.sendLine('s', 'echo NEW-SCREEN', { reset: true });
+    await paneShows(tmux, 's', '\nNEW-SCREEN');
     expect(await tmux.capture('s')).not.toContain('OLD-SCREEN');
   });
 

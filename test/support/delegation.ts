@@ -1,8 +1,8 @@
 import { lstat, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { FakeSecutools } from '../../src/fakes/secutools-server.js';
-import { writeFiles } from './temp.js';
+import { tempDir, writeFiles } from './temp.js';
 import { testConfigYaml } from './context.js';
 
 /** The key every delegation test uses: distinctive, so finding it anywhere is unambiguous. */
@@ -85,13 +85,61 @@ export class SecretWatch {
   }
 }
 
-/** Polls `check` until it returns true, at most `timeoutMs` (bounded in count and time). */
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 5000, stepMs = 20): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let i = 0; i < Math.ceil(timeoutMs / stepMs) + 1; i++) {
-    if (await check()) return;
-    if (Date.now() > deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, stepMs));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
+/** What every delegation integration test starts from: a fake platform, a temp HOME with a project, a secret watch. */
+export interface DelegationRig {
+  readonly server: FakeSecutools;
+  readonly home: string;
+  /** `<home>/proj`: the one configured project (its queue is created by the tests' first task). */
+  readonly project: string;
+  /** `<project>/.agent-queue`. */
+  readonly queue: string;
+  /** `<queue>/inbox`. */
+  readonly inbox: string;
+  readonly watch: SecretWatch;
+}
+
+/**
+ * Registers the shared beforeEach/afterEach of the delegation tests and returns the rig, filled in fresh for every
+ * test. After each test the server stops and no output seen by the watch, nor any file under HOME, may hold the key.
+ */
+export function useDelegationRig(): DelegationRig {
+  let current: DelegationRig | null = null;
+  beforeEach(async () => {
+    const server = await startSecutools();
+    const home = await tempDir();
+    const project = join(home, 'proj');
+    const queue = join(project, '.agent-queue');
+    current = { server, home, project, queue, inbox: join(queue, 'inbox'), watch: new SecretWatch() };
+  });
+  afterEach(async () => {
+    const rig = current;
+    current = null;
+    if (!rig) return;
+    await rig.server.stop();
+    await rig.watch.assertClean([rig.home]);
+  });
+  const get = <K extends keyof DelegationRig>(key: K): DelegationRig[K] => {
+    if (!current) throw new Error('the delegation rig is used outside a test (it is set up in beforeEach)');
+    return current[key];
+  };
+  return {
+    get server() {
+      return get('server');
+    },
+    get home() {
+      return get('home');
+    },
+    get project() {
+      return get('project');
+    },
+    get queue() {
+      return get('queue');
+    },
+    get inbox() {
+      return get('inbox');
+    },
+    get watch() {
+      return get('watch');
+    },
+  };
 }

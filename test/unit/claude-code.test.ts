@@ -3,7 +3,7 @@ import { appendFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { activeAccount } from '../../src/adapters/active-account.js';
-import { parseRegistryEntry, readRegistry, readTranscriptTail, registryByTmuxSession, resumeIdFor, transcriptCandidates, transcriptTailOf } from '../../src/adapters/claude-code.js';
+import { parseRegistryEntry, readRegistry, readTranscriptTail, registryByTmuxSession, transcriptCandidates, transcriptTailOf } from '../../src/adapters/claude-code.js';
 import { chooseActiveAccount } from '../../src/core/active-account.js';
 import { endedInApiError, findSubmission, parseTranscriptChunk, unwrapPastes } from '../../src/core/transcript.js';
 import { tempDir } from '../support/temp.js';
@@ -82,15 +82,6 @@ describe('transcripts', () => {
     expect(endedInApiError([user, limit], Date.parse('2026-11-21T19:21:00Z'))).toBe(true);
     expect(endedInApiError([limit, user], Date.parse('2026-11-21T19:21:00Z'))).toBe(false);
     expect(endedInApiError([user, limit], Date.parse('2026-11-21T19:22:00Z'))).toBe(false);
-  });
-});
-
-describe('resume id', () => {
-  it('registry first, else the hint on the pane, else none', () => {
-    const entry = parseRegistryEntry('/h', 'f', fixture('session-registry-idle.json')) ?? undefined;
-    expect(resumeIdFor(entry, fixture('after-exit-resume-hint.txt'))).toBe(ID);
-    expect(resumeIdFor(undefined, fixture('after-exit-resume-hint.txt'))).toBe('fd694bc5-3cca-4bcc-93d1-d2fb004ae3ea');
-    expect(resumeIdFor(undefined, fixture('idle-prompt.txt'))).toBeNull();
   });
 });
 

@@ -171,6 +171,17 @@ describe('secutools client against the fake platform', () => {
     expect(error.message).toContain('more than');
   });
 
+  it('refuses a 40 MB answer as it arrives (secutools-malformed), without retrying', async () => {
+    const job = server.createJob({ prompt: 'x', provider: 'auto', priority: 'low' });
+    server.inject({ kind: 'body', body: `{"job_id":"${job.id}","status":"completed","result":"${'x'.repeat(40 * 1024 * 1024)}"}` }, { method: 'GET' });
+    const error = see(await failure(client().getJob(job.id)));
+    expect(error.code).toBe('secutools-malformed');
+    expect(error.message).toBe(`secutools sent more than ${8 * 1024 * 1024} bytes for GET /api/v1/jobs/${job.id}; refused`);
+    expect(server.counters.gets).toBe(1);
+    // The connection was dropped, not kept: the next call works on a fresh one.
+    expect((await client().getJob(job.id)).status).toBe('running');
+  });
+
   it('a wrong key is reported as an authentication problem naming the variable, never the key', async () => {
     const error = see(await failure(client({ apiKey: 'wrong-key-123456' }).submit(request, 'key-0009')));
     expect(error.code).toBe('secutools-rejected');

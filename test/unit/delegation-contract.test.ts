@@ -81,16 +81,20 @@ describe('scrubSecret', () => {
   });
 });
 
+/** A valid `.delegated` marker, with the fields a test cares about overridden. */
+const delegatedMarker = (overrides: Partial<DelegatedMarker> = {}): DelegatedMarker => ({
+  version: 1,
+  jobId: 'job-1',
+  provider: 'auto',
+  priority: 'default',
+  title: null,
+  submittedAt: '2026-11-21T12:00:00.000Z',
+  idempotencyKey: 'k-123456789',
+  ...overrides,
+});
+
 describe('marker parsing', () => {
-  const marker: DelegatedMarker = {
-    version: 1,
-    jobId: 'job-1',
-    provider: 'gpu',
-    priority: 'high',
-    title: 'T',
-    submittedAt: '2026-11-21T12:00:00.000Z',
-    idempotencyKey: 'k-123456789',
-  };
+  const marker = delegatedMarker({ provider: 'gpu', priority: 'high', title: 'T' });
   it('round-trips a marker and an intent', () => {
     expect(parseDelegatedMarker(JSON.stringify(marker))).toEqual({ ok: true, value: marker });
     const intent = { version: 1, idempotencyKey: 'k', provider: 'auto', priority: 'low', createdAt: marker.submittedAt };
@@ -112,15 +116,7 @@ describe('marker parsing', () => {
 });
 
 describe('decideReap', () => {
-  const marker: DelegatedMarker = {
-    version: 1,
-    jobId: 'job-1',
-    provider: 'auto',
-    priority: 'default',
-    title: null,
-    submittedAt: '2026-11-21T12:00:00.000Z',
-    idempotencyKey: 'k-123456789',
-  };
+  const marker = delegatedMarker();
   const job = (overrides: Partial<Job>): Job => ({ jobId: 'job-1', status: 'running', provider: 'gemini', result: null, error: null, costUsd: null, ...overrides });
   const now = new Date('2026-11-21T13:00:00.000Z');
   const hour = 3_600_000;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isAtPrompt, isShellCommand, paneDigest, readPane } from '../../src/core/pane.js';
+import { claudeRunning, isAtPrompt, isShellCommand, paneDigest, readPane } from '../../src/core/pane.js';
 
 const screen = (name: string) => readFileSync(new URL(`../fixtures/claude-code/${name}`, import.meta.url), 'utf8');
 const RULE = '─'.repeat(120);
@@ -40,6 +40,17 @@ describe('readPane over the real Claude Code screens', () => {
     const reading = readPane(screen('after-exit-resume-hint.txt'));
     expect(reading.claudeUi).toBe(false);
     expect(reading.resumeHint).toBe('fd694bc5-3cca-4bcc-93d1-d2fb004ae3ea');
+  });
+
+  it('Claude Code runs only with its input box on screen and no shell in the foreground', () => {
+    const busy = readPane(screen('busy-working.txt'));
+    expect(claudeRunning(busy, isShellCommand('claude'))).toBe(true);
+    // A crashed Claude Code leaves its screen behind: the shell in the foreground says it is gone.
+    expect(claudeRunning(busy, isShellCommand('bash'))).toBe(false);
+    expect(claudeRunning(readPane(screen('after-exit-resume-hint.txt')), isShellCommand('node'))).toBe(false);
+    // No reading (the capture failed): only the shell proves it is gone.
+    expect(claudeRunning(undefined, false)).toBe(true);
+    expect(claudeRunning(undefined, true)).toBe(false);
   });
 
   it('a resume hint that is not a UUID is ignored', () => {
