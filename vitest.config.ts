@@ -7,7 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    reporters: ['default', 'json'],
+    // The figures reporter prints the reliability figures (test/support/figures.ts) after the run.
+    reporters: ['default', 'json', './test/support/figures-reporter.ts'],
     outputFile: { json: '.vitest-tmp/results.json' },
   },
 });
