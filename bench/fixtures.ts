@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -6,9 +6,17 @@ import { stringify } from 'yaml';
 /** The CLI as operators run it: executed directly, so its shebang (node and its flags) applies. */
 export const BIN = new URL('../../bin/claude-failover.js', import.meta.url).pathname;
 
-/** A temp HOME with a config listing `projects` project dirs (created, with empty inboxes). */
+const homes: string[] = [];
+
+/** Removes every temp HOME benchHome made (10,000 task files each): the bench leaves nothing behind. */
+export async function removeBenchHomes(): Promise<void> {
+  await Promise.all(homes.splice(0).map((home) => rm(home, { recursive: true, force: true })));
+}
+
+/** A temp HOME with a config listing `projects` project dirs (created, with empty inboxes); see removeBenchHomes. */
 export async function benchHome(projects: number, extra: Record<string, unknown> = {}): Promise<{ home: string; config: string; projectDirs: string[] }> {
   const home = await mkdtemp(join(tmpdir(), 'cf-bench-'));
+  homes.push(home);
   const projectDirs = Array.from({ length: projects }, (_, i) => join(home, 'src', `project-${i}`));
   for (const dir of projectDirs) await mkdir(join(dir, '.agent-queue', 'inbox'), { recursive: true });
   const config = join(home, 'config.yaml');

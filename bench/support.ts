@@ -51,12 +51,7 @@ async function hasGnuTime(): Promise<boolean> {
   return gnuTime;
 }
 
-export function verdict(figure: Figure): { text: string; ok: boolean } {
-  if ('maxRatio' in figure.goal) {
-    const ratio = figure.value / (figure.floor ?? Number.NaN);
-    const ok = ratio <= figure.goal.maxRatio;
-    return { ok, text: `${ratio.toFixed(2)}x of floor (goal ≤ ${figure.goal.maxRatio}x)` };
-  }
-  const ok = figure.value <= figure.goal.max;
-  return { ok, text: `goal ≤ ${figure.goal.max} ${figure.unit}` };
+/** Whether a figure meets its goal: a ratio to its floor, or an absolute maximum. */
+export function met(figure: Figure): boolean {
+  return 'maxRatio' in figure.goal ? figure.value / (figure.floor ?? Number.NaN) <= figure.goal.maxRatio : figure.value <= figure.goal.max;
 }

@@ -2,10 +2,10 @@
 // same command is reused, which roughly halves what start-up costs beyond Node itself. The cache lives in
 // $XDG_CACHE_HOME/claude-failover (~/.cache); any problem with it (unwritable, stale, rejected by V8) only means
 // compiling normally — it can never change what the program does.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 
@@ -58,7 +58,19 @@ function saveCache(cacheFile, script) {
     const temp = `${cacheFile}.${process.pid}.tmp`;
     writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
     renameSync(temp, cacheFile);
+    removeOlderCaches(cacheFile);
   } catch {
     // A cache we cannot write is only a slower next start.
+  }
+}
+
+/** The same command's caches of earlier builds or Node versions can never be used again: one file per command stays. */
+function removeOlderCaches(cacheFile) {
+  const dir = dirname(cacheFile);
+  const mine = basename(cacheFile);
+  const [, name, command] = /^(.+)-v[\d.]+-\d+-\d+-([a-z-]+)\.v8cache$/.exec(mine) ?? [];
+  for (const file of readdirSync(dir)) {
+    const match = /^(.+)-v[\d.]+-\d+-\d+-([a-z-]+)\.v8cache$/.exec(file);
+    if (file !== mine && match && match[1] === name && match[2] === command) rmSync(join(dir, file), { force: true });
   }
 }
