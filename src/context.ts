@@ -87,7 +87,7 @@ export function createBaseContext(options: GlobalOptions, io: ProcessIo = proces
       write: (text) => void io.stderr.write(text),
       redactor,
     }),
-    out: createOutput((text) => void io.stdout.write(text), redactor),
+    out: createOutput((text) => void io.stdout.write(text), redactor, Boolean(io.stdout.isTTY)),
   };
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, readlinkSync } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, readlink, rename, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { errnoCode } from '../core/errors.js';
@@ -54,11 +54,15 @@ function classify(fileName: string): { task: string; marker: Marker | null } | n
   return null;
 }
 
+/**
+ * Synchronous inside on purpose: a scan lists 50 inboxes of 200 entries in a one-shot process, and a thread-pool
+ * round trip per inbox costs more than the listing itself (DESIGN §12).
+ */
 export async function listInbox(project: string): Promise<InboxListing> {
   const { inbox } = queuePaths(project);
   let entries;
   try {
-    entries = await readdir(inbox, { withFileTypes: true });
+    entries = readdirSync(inbox, { withFileTypes: true });
   } catch (error) {
     if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return { project, inbox, exists: false, tasks: [] };
     throw error;
@@ -70,7 +74,7 @@ export async function listInbox(project: string): Promise<InboxListing> {
     if (!kind) continue;
     let task = byName.get(kind.task);
     if (!task) {
-      task = { project, name: kind.task, path: join(inbox, kind.task), hasFile: false, delegating: false, delegated: false, dispatched: false, local: false };
+      task = { project, name: kind.task, path: `${inbox}/${kind.task}`, hasFile: false, delegating: false, delegated: false, dispatched: false, local: false };
       byName.set(kind.task, task);
     }
     if (kind.marker === null) task.hasFile = true;

@@ -86,6 +86,11 @@ export function styleFor(color: boolean): Style {
 export async function runProgram(program: Command, argv: string[]): Promise<void> {
   program.exitOverride();
   for (const sub of allCommands(program)) sub.exitOverride();
+  // A reader that stops early (`| head`, `| jq -e ... | head`) closes the pipe. The rest of the output then has no
+  // reader, which is not this command's failure: its work is done and saved, and its exit code stays its own.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   try {
     await program.parseAsync(argv);
   } catch (error) {
@@ -96,7 +101,7 @@ export async function runProgram(program: Command, argv: string[]): Promise<void
     }
     if (argv.includes('--json')) {
       process.stdout.write(
-        JSON.stringify({ error: { code: 'usage', message: error.message.replace(/^error: /, ''), hint: null, exitCode: ExitCode.usage } }, null, 2) + '\n',
+        JSON.stringify({ error: { code: 'usage', message: error.message.replace(/^error: /, ''), hint: null, exitCode: ExitCode.usage } }, null, process.stdout.isTTY ? 2 : undefined) + '\n',
       );
     }
     setExitCode(ExitCode.usage);

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acquireLock } from '../../src/adapters/lock.js';
 import { createMemoryLog } from '../../src/adapters/log.js';
-import { cclDelegate, claudeFailover } from '../support/cli.js';
+import { execa } from 'execa';
+import { CLAUDE_FAILOVER_BIN, cclDelegate, claudeFailover } from '../support/cli.js';
 import { writeTestConfig } from '../support/context.js';
 import { tempDir, writeFiles } from '../support/temp.js';
 
@@ -184,5 +185,19 @@ describe('ccl-delegate decide', () => {
     const run = await cclDelegate(['decide', join(project, '.agent-queue/inbox/t.md')], { env: { HOME: home } });
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/priority: expected one of critical, high, default, low, got "urgent"/);
+  });
+
+  it('--json is one line for scripts, and a reader that stops early (| head) is not an error', async () => {
+    const tasks = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`task-${i}.md`, `---\ntitle: Task number ${i}\n---\nDo ${i}.\n`]));
+    const { config, home } = await setup(tasks);
+    const full = await claudeFailover(['scan-inbox', '--dry-run', '--config', config, '--json'], { env: { HOME: home } });
+    expect(full.stdout.trimEnd().split('\n')).toHaveLength(1);
+    expect(JSON.parse(full.stdout).pending).toHaveLength(2000);
+    // Far more than a pipe holds: the CLI is still writing when head exits.
+    expect(full.stdout.length).toBeGreaterThan(256 * 1024);
+    const script = `node "$0" scan-inbox --dry-run --config "$1" --json 2>"$2" | head -c 100 >/dev/null; echo "\${PIPESTATUS[0]}"`;
+    const piped = await execa('bash', ['-c', script, CLAUDE_FAILOVER_BIN, config, join(home, 'stderr.txt')], { env: { HOME: home }, timeout: 30_000 });
+    expect(piped.stdout.trim()).toBe('0');
+    expect(await readFile(join(home, 'stderr.txt'), 'utf8')).not.toMatch(/EPIPE|Error/);
   });
 });
