@@ -7,7 +7,7 @@ import { normalizeState, type State } from '../../src/core/state.js';
 import { systemClock } from '../../src/context.js';
 import { claudeFailover } from './cli.js';
 import { makeTestContext, testConfigYaml } from './context.js';
-import { FAKE_CLAUDE, addTask, makeRig, registryEntries, waitFor, type Rig } from './sessions.js';
+import { FAKE_CLAUDE, addTask, makeRig, registryEntries, waitFor, type Rig, type RigOptions } from './sessions.js';
 
 /**
  * Rig for the failover tests, on top of the sessions rig (private tmux socket, temp HOME, fake claude): both account
@@ -60,8 +60,15 @@ async function startDedicated(rig: Rig, home: string): Promise<string> {
   return String(entry.sessionId);
 }
 
+/** The rig options of accountsRig: one pool session, a short cooldown so recovered sessions take work again soon. */
+export const ACCOUNTS_RIG_OPTIONS: RigOptions = { pool: { min: 1, max: 1 }, dispatch: { session_cooldown: '1s' } };
+
 export async function accountsRig(): Promise<AccountsRig> {
-  const rig = await makeRig({ pool: { min: 1, max: 1 }, dispatch: { session_cooldown: '1s' } });
+  return withAccounts(await makeRig(ACCOUNTS_RIG_OPTIONS));
+}
+
+/** Puts the accounts layout of accountsRig on a rig made with ACCOUNTS_RIG_OPTIONS (registered or not). */
+export async function withAccounts(rig: Rig): Promise<AccountsRig> {
   // The dedicated session's project is the rig's own project folder, known only now: rewrite the config.
   rig.configOverrides.pool = { ...(rig.configOverrides.pool as Record<string, unknown>), dedicated: [{ session: DEDICATED, project: rig.project }] };
   await writeFile(rig.configPath, testConfigYaml(rig.home, rig.configOverrides));
@@ -72,7 +79,8 @@ export async function accountsRig(): Promise<AccountsRig> {
   await rig.tmux.sendLine(OTHER, 'echo not-ours');
   const otherPid = await rig.tmux.displayMessage(`=${OTHER}:`, '#{pane_pid}');
   const dedicatedId = await startDedicated(rig, homes.main);
-  expect((await cli(rig, ['reconcile'])).exitCode).toBe(0);
+  const reconcile = await cli(rig, ['reconcile']);
+  expect(reconcile.exitCode, reconcile.stderr).toBe(0);
   return Object.assign(rig, { homes, activeLink: join(rig.home, '.claude'), dedicatedId, otherPid });
 }
 

@@ -160,10 +160,13 @@ export async function audit(world: World): Promise<Audit> {
   return { tasks: world.tasks.length, lost, duplicated, problems, state };
 }
 
-/** Audits, records the outcome under the figure (failures included, so the summary cannot hide them), asserts. */
-export async function expectSound(world: World, figure?: FigureName): Promise<Audit> {
+/**
+ * Audits, records the outcome under the figure (failures included, so the summary cannot hide them), asserts.
+ * `count`: how many of the figure's things this one audit stands for (e.g. 20 concurrent invocations).
+ */
+export async function expectSound(world: World, figure?: FigureName, count = 1): Promise<Audit> {
   const result = await audit(world);
-  if (figure) recordFigure(figure, { lost: result.lost.length, duplicated: result.duplicated.length });
+  if (figure) recordFigure(figure, { count, lost: result.lost.length, duplicated: result.duplicated.length });
   expect({ lost: result.lost, duplicated: result.duplicated, problems: result.problems }).toEqual({ lost: [], duplicated: [], problems: [] });
   return result;
 }

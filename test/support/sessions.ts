@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { createTmux, type Tmux } from '../../src/adapters/tmux.js';
@@ -25,7 +25,8 @@ afterEach(async () => {
   await Promise.all(rigs.splice(0).map(stopRig));
 });
 
-async function stopRig(rig: Rig): Promise<void> {
+/** Kills the rig's tmux server and waits until every process of it (shells, fake Claude Codes) has exited. */
+export async function stopRig(rig: Rig): Promise<void> {
   const panes = await execa('tmux', ['-L', rig.socket, 'list-panes', '-a', '-F', '#{pane_pid}'], { reject: false, timeout: 5000 });
   const fakes = [...(await registryEntries(rig.home, '.claude-main')), ...(await registryEntries(rig.home, '.claude-backup'))];
   const pids = [...String(panes.stdout).split('\n').filter(Boolean).map(Number), ...fakes.map((e) => Number(e.pid))];
@@ -83,7 +84,16 @@ export interface RigOptions {
 }
 
 export async function makeRig(options: RigOptions = {}): Promise<Rig> {
-  const home = await tempDir('cf-sessions-');
+  const rig = await createRig(await tempDir('cf-sessions-'), options);
+  rigs.push(rig);
+  return rig;
+}
+
+/**
+ * A rig in `home` that nothing stops for the caller: for tests that run concurrently (it.concurrent), where the
+ * shared afterEach above would stop the rigs of tests still running. The caller runs stopRig, then removes home.
+ */
+export async function createRig(home: string, options: RigOptions = {}): Promise<Rig> {
   const project = join(home, 'proj');
   await mkdir(join(project, '.agent-queue', 'inbox'), { recursive: true });
   await mkdir(join(home, '.claude-main'), { recursive: true });
@@ -111,9 +121,7 @@ export async function makeRig(options: RigOptions = {}): Promise<Rig> {
   // The fake writes real timestamps; the lifecycle compares them with ours.
   ctx.clock = systemClock;
   const tmux = createTmux({ socket, env });
-  const rig = { home, project, socket, tmux, env, configOverrides, configPath, ctx };
-  rigs.push(rig);
-  return rig;
+  return { home, project, socket, tmux, env, configOverrides, configPath, ctx };
 }
 
 /** Writes `inbox/<name>` with an explicit mtime (oldest-first ordering is by mtime). */
@@ -146,13 +154,21 @@ export interface Submission {
 /** Every user message the fake recorded under the account homes, pastes unwrapped. */
 export async function submissions(home: string): Promise<Submission[]> {
   const found: Submission[] = [];
+  // Homes that follow the shared-state contract link projects/ to one folder: read each transcript once.
+  const seen = new Set<string>();
   for (const account of ['.claude-main', '.claude-backup']) {
     for (const file of await filesUnder(join(home, account, 'projects'), '.jsonl')) {
+      const real = await realpath(file);
+      if (seen.has(real)) continue;
+      seen.add(real);
       const records = (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
       for (const [i, record] of records.entries()) {
         const text = userText(record);
         if (text === null) continue;
-        const reply = records.slice(i + 1).find((r) => r.type === 'assistant') as { message?: { model?: string } } | undefined;
+        // The reply to this message only: a turn stopped mid-way has none, even if the conversation resumed later.
+        const next = records.slice(i + 1).findIndex((r) => r.type === 'assistant' || userText(r) !== null);
+        const candidate = next === -1 ? undefined : records[i + 1 + next];
+        const reply = (candidate?.type === 'assistant' ? candidate : undefined) as { message?: { model?: string } } | undefined;
         found.push({ message: unwrapPastes(text), sessionId: String(record.sessionId), timestamp: String(record.timestamp), model: reply?.message?.model ?? null });
       }
     }
