@@ -43,7 +43,7 @@ export function parseConfigText(text: string, path: string, home: string): Confi
     // A config is small and hand-written: aliases are allowed, but not enough to blow up memory.
     document = parseYaml(text.replace(/^\uFEFF/, ''), { maxAliasCount: 100, uniqueKeys: true, prettyErrors: true });
   } catch (error) {
-    throw configError(`${path}: not valid YAML: ${errorMessage(error).split('\n')[0]}`);
+    throw configError(`${path}: not valid YAML: ${yamlProblem(error, text)}`);
   }
   const result = buildConfig(document, home, path);
   if (!result.ok) {
@@ -51,4 +51,12 @@ export function parseConfigText(text: string, path: string, home: string): Confi
     throw configError(`invalid config (${result.errors.length} problem${result.errors.length === 1 ? '' : 's'}):\n${list}`);
   }
   return result.config;
+}
+
+/** The parser's first line, plus the line of the file it points at: "Map keys must be unique" says which key. */
+function yamlProblem(error: unknown, text: string): string {
+  const first = errorMessage(error).split('\n')[0]?.replace(/:$/, '') ?? 'unknown error';
+  const line = (error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
+  const source = line === undefined ? undefined : text.split(/\r?\n/)[line - 1]?.trim();
+  return source ? `${first}: ${JSON.stringify(source.length > 120 ? `${source.slice(0, 117)}...` : source)}` : first;
 }

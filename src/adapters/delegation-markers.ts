@@ -48,7 +48,8 @@ export const readDelegated = (taskPath: string) => readMarker<DelegatedMarker>(m
 export const readLocalFallback = (taskPath: string) => readMarker<LocalFallback>(markerPath.local(taskPath), parseLocalFallback);
 
 export async function writeMarker(path: string, document: DelegatingIntent | DelegatedMarker | LocalFallback): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(document, null, 2) + '\n', 0o644);
+  // 0600 like the state: a marker holds the idempotency key that claims the platform's job.
+  await writeFileAtomic(path, JSON.stringify(document, null, 2) + '\n', 0o600);
 }
 
 /** Removes a marker durably; a marker already gone is fine (a resumed run finishing what a killed one started). */

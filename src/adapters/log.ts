@@ -1,4 +1,5 @@
 import { createColors } from 'picocolors';
+import { printable } from '../core/format.js';
 import type { Redactor } from './redact.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -41,7 +42,8 @@ export function createLog(options: LogOptions): Log {
   };
   const emit = (level: LogLevel, message: string) => {
     if (level === 'debug' && !options.verbose) return;
-    const text = options.redactor.apply(message);
+    // A name or message from outside must not drive the operator's terminal: control characters are shown escaped.
+    const text = printable(options.redactor.apply(message));
     const lines = text.split('\n').map((line) =>
       options.journald ? `<${JOURNALD_PRIORITY[level]}>${level}: ${line}` : `${label[level]}: ${line}`,
     );

@@ -1,9 +1,11 @@
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, readlinkSync } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, readlink, rename, unlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { errnoCode } from '../core/errors.js';
 import { hasFooter, renderFooter, type FooterFields, type Outcome } from '../core/footer.js';
+import { printable } from '../core/format.js';
 import { MAX_TASK_BYTES, decodeTaskBytes } from '../core/task.js';
+import { isUnsafeName } from '../core/task-name.js';
 import { fsyncDir, writeFileExclusive } from './fs-atomic.js';
 
 /**
@@ -37,6 +39,11 @@ export interface InboxListing {
   inbox: string;
   exists: boolean;
   tasks: InboxTask[];
+  /**
+   * Task or marker files whose names have control characters or are not UTF-8 (core/task-name.ts), as Node decoded
+   * them: never tasks, never printed raw; scan-inbox quarantines them by their raw bytes.
+   */
+  unsafeNames: string[];
 }
 
 export function queuePaths(project: string) {
@@ -64,14 +71,19 @@ export async function listInbox(project: string): Promise<InboxListing> {
   try {
     entries = readdirSync(inbox, { withFileTypes: true });
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return { project, inbox, exists: false, tasks: [] };
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return { project, inbox, exists: false, tasks: [], unsafeNames: [] };
     throw error;
   }
   const byName = new Map<string, InboxTask>();
+  const unsafeNames: string[] = [];
   for (const entry of entries) {
     if (entry.isDirectory()) continue;
     const kind = classify(entry.name);
     if (!kind) continue;
+    if (isUnsafeName(entry.name, kind.task)) {
+      unsafeNames.push(entry.name);
+      continue;
+    }
     let task = byName.get(kind.task);
     if (!task) {
       task = { project, name: kind.task, path: `${inbox}/${kind.task}`, hasFile: false, delegating: false, delegated: false, dispatched: false, local: false };
@@ -81,7 +93,7 @@ export async function listInbox(project: string): Promise<InboxListing> {
     else task[kind.marker.slice(1) as 'delegating' | 'delegated' | 'dispatched' | 'local'] = true;
   }
   const tasks = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { project, inbox, exists: true, tasks };
+  return { project, inbox, exists: true, tasks, unsafeNames };
 }
 
 export type TaskRead =
@@ -112,8 +124,10 @@ export function readTaskFile(path: string): TaskRead {
       } catch {
         // Vanished meanwhile: the reason still says what it was.
       }
-      return { ok: false, reason: `task file is a symlink (to ${target}); tasks must be regular files` };
+      return { ok: false, reason: `task file is a symlink (to ${printable(target)}); tasks must be regular files` };
     }
+    // ENXIO: a socket (or a device without a driver) answers open() this way.
+    if (code === 'ENXIO') return { ok: false, reason: 'task path is not a regular file' };
     return { ok: false, reason: `cannot open task file: ${code ?? String(error)}` };
   }
   let length = 0;
@@ -179,25 +193,32 @@ export async function unclaimTask(claimedPath: string): Promise<string> {
  * Moves a task file into `done/` or `failed/` with a footer, never overwriting (a clash gets `-1`, `-2`...).
  * Crash-safe and idempotent: link → footer → unlink. If a previous run died after the link, the source still has a
  * second name in the destination; we find it by inode and finish the job instead of making a copy.
+ * `source` may be the raw bytes of a name that is not UTF-8; `name` is then the printable name it gets.
  */
-export async function moveWithFooter(source: string, project: string, outcome: Outcome, fields: FooterFields): Promise<string> {
+export async function moveWithFooter(source: string | Buffer, project: string, outcome: Outcome, fields: FooterFields, name?: string): Promise<string> {
   const destDir = queuePaths(project)[outcome];
   await mkdir(destDir, { recursive: true });
-  const taskName = basename(source).replace(/\.md\.(dispatched|delegated|delegating)$/, '.md');
+  const sourceText = source.toString();
+  const taskName = name ?? basename(sourceText).replace(/\.md\.(dispatched|delegated|delegating)$/, '.md');
   const footer = renderFooter(outcome, fields);
 
   const info = await lstat(source);
-  if (info.isSymbolicLink()) {
-    // Never write through a link that points elsewhere: record it as a plain file and drop the link.
-    const target = await readlink(source);
-    const dest = await createNoClobber(destDir, taskName, `(task file was a symlink to ${target}; its target was not read)` + footer);
+  if (info.isSymbolicLink() || !info.isFile()) {
+    // Never write through a link that points elsewhere, nor into a FIFO, socket or device (a write could block or
+    // go anywhere): record it as a plain file and drop the entry.
+    const what = info.isSymbolicLink() ? `a symlink to ${printable(await readlink(source))}; its target was not read` : 'not a regular file (a FIFO, socket or device); nothing was read from it';
+    const dest = await createNoClobber(destDir, taskName, `(task file was ${what})` + footer);
     await unlink(source);
     return dest;
   }
-  const dest = (info.nlink > 1 ? await findByInode(destDir, info.ino) : null) ?? (await linkNoClobber(source, destDir, taskName));
-  await appendFooterOnce(dest, footer);
+  const resumed = info.nlink > 1 ? await findByInode(destDir, info.ino) : null;
+  const dest = resumed ?? (await linkNoClobber(source, destDir, taskName));
+  // Only a move resumed after a kill can already carry our footer; a fresh one always gets it, even when the task
+  // text itself ends with something that looks like a footer (a forged one must not stand in for the reason).
+  if (resumed) await appendFooterOnce(dest, footer);
+  else await appendFooter(dest, footer);
   await unlink(source);
-  await fsyncDir(join(source, '..'));
+  await fsyncDir(dirname(sourceText));
   return dest;
 }
 
@@ -239,7 +260,7 @@ async function firstFreeName(destDir: string, taskName: string, create: (path: s
   throw new Error(`no free name for ${taskName} in ${destDir}`);
 }
 
-const linkNoClobber = (source: string, destDir: string, taskName: string) =>
+const linkNoClobber = (source: string | Buffer, destDir: string, taskName: string) =>
   firstFreeName(destDir, taskName, async (dest) => {
     await link(source, dest);
     await fsyncDir(destDir);
@@ -257,6 +278,16 @@ async function appendFooterOnce(path: string, footer: string): Promise<void> {
     const tail = Buffer.alloc(tailSize);
     await handle.read(tail, 0, tailSize, size - tailSize);
     if (hasFooter(tail.toString('utf8'))) return;
+    await handle.appendFile(footer);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function appendFooter(path: string, footer: string): Promise<void> {
+  const handle = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW);
+  try {
     await handle.appendFile(footer);
     await handle.sync();
   } finally {

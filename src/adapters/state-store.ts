@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errnoCode, errorMessage } from '../core/errors.js';
+import { ExitCode, FailoverError, errnoCode, errorMessage } from '../core/errors.js';
 import { emptyState, normalizeState, type State } from '../core/state.js';
 import { writeFileAtomic } from './fs-atomic.js';
 import type { LockHandle } from './lock.js';
@@ -25,7 +25,10 @@ export function createStateStore(stateDir: string, log: Log, now: () => Date): S
         text = await readFile(path, 'utf8');
       } catch (error) {
         if (errnoCode(error) === 'ENOENT') return emptyState();
-        throw error;
+        // Not a file we can read (a directory, no permission): nothing is moved, the operator decides.
+        throw new FailoverError(ExitCode.failed, 'state-unreadable', `cannot read the state file ${path}: ${errnoCode(error) ?? errorMessage(error)}`, {
+          hint: `${path} must be a regular file readable by this user; move it away to start with a fresh state`,
+        });
       }
       let parsed;
       try {
@@ -36,8 +39,10 @@ export function createStateStore(stateDir: string, log: Log, now: () => Date): S
       if (parsed.ok) return parsed.state;
       const aside = `${path}.corrupt-${now().toISOString().replace(/[:.]/g, '-')}`;
       await rename(path, aside);
-      log.error(`state file ${path} is unreadable: ${parsed.reason}. It was moved to ${aside} and a fresh state started; ` +
-        'sessions and counters will be rediscovered by reconcile. Inspect the moved file if this repeats.');
+      log.error(`state file ${path} is unreadable: ${parsed.reason}. It was moved to ${aside} and a fresh state started. ` +
+        'Tasks that were running (inbox/*.md.dispatched) are now unknown to it: scan-inbox lists them and nothing touches them; ' +
+        'check each one, then move it to done/ or rename it back to .md, and /exit a pool session still running it. ' +
+        'Counters restart at 0.');
       return emptyState();
     },
     async save(state, lock) {

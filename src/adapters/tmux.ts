@@ -99,6 +99,11 @@ let execaModule: Promise<typeof import('execa')> | undefined;
 const loadExeca = () => (execaModule ??= import('execa'));
 
 const sessionTarget = (name: string) => `=${name}`;
+/**
+ * tmux expands `new-session -c` as a format, and `#(command)` in a format runs a shell command: a folder named
+ * `#(touch x)` would run it. `##` is a literal `#`.
+ */
+const literalFormat = (text: string) => text.replace(/#/g, '##');
 /** `=name:` = the active pane of the session's current window, matched exactly. */
 const paneTarget = (name: string) => `=${name}:`;
 
@@ -173,7 +178,7 @@ export function createTmux(options: TmuxOptions): Tmux {
     },
     async newSession(name, session) {
       const args = [
-        'new-session', '-d', '-s', name, '-c', session.cwd,
+        'new-session', '-d', '-s', name, '-c', literalFormat(session.cwd),
         '-x', String(session.width ?? DEFAULT_PANE_SIZE.width), '-y', String(session.height ?? DEFAULT_PANE_SIZE.height),
       ];
       // A tmux server started from a oneshot unit dies with the unit's cgroup; a transient scope keeps it alive.

@@ -8,6 +8,7 @@ import { emptyState, type Counters } from '../core/state.js';
 import { parseTask, type ParsedTask } from '../core/task.js';
 import type { FellBackTask, SubmittedTask } from './delegation-submission.js';
 import { routeDelegated, tidyMarkers, type DelegatedRouteItem } from './scan-delegation.js';
+import { quarantineUnsafeNames } from './scan-unsafe-names.js';
 import type { Context } from '../context.js';
 
 export interface ScanOptions {
@@ -114,6 +115,8 @@ async function scan(options: ScanOptions, ctx: Context, knownDispatched: Set<str
       result.errors.push({ project, message: `cannot list the inbox: ${errorMessage(error)}` });
     }
   }
+  // Names that are not printable text never become tasks (core/task-name.ts): straight to failed/.
+  for (const listing of listings) if (listing.unsafeNames.length > 0) await quarantineUnsafeNames(listing, options.dryRun, ctx, result);
 
   const entries = listings.flatMap((l) => l.tasks);
   if (!options.dryRun) result.errors.push(...(await tidyMarkers(entries, ctx)));

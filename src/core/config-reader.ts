@@ -155,6 +155,9 @@ export class MappingReader {
     if (!expanded.startsWith('/')) {
       this.errors.push(`${where}: expected an absolute path or one starting with ~/, got ${describeValue(value)}`);
     }
+    // Paths are typed into the shells of tmux sessions (`cd '<project>'`): quoting protects against `;`, `$()` and
+    // quotes, but a control character is a keystroke there (Ctrl-U erases the line typed so far).
+    if (hasControlCharacter(value)) this.errors.push(`${where}: expected a path without control characters (it is typed into a shell), got ${JSON.stringify(value)}`);
     return expanded;
   }
 
@@ -207,6 +210,13 @@ export class MappingReader {
       }
     }
   }
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+export function hasControlCharacter(value: string): boolean {
+  return CONTROL.test(value);
 }
 
 export function expandHome(path: string, home: string): string {

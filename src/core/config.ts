@@ -1,4 +1,4 @@
-import { MappingReader } from './config-reader.js';
+import { MappingReader, hasControlCharacter } from './config-reader.js';
 
 export const PRIORITIES = ['critical', 'high', 'default', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];
@@ -55,7 +55,11 @@ export const DEFAULT_MESSAGE_SUFFIX = 'IMPORTANT: carry out the requested action
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** tmux session names may not contain `.` or `:` (they are target separators). */
 const SESSION_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * Capitals only: a pasted key such as `stk_live_Q8f3…` is a valid shell name too, and accepting it would print the
+ * key in every "$<name> is not set" message.
+ */
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 
@@ -137,6 +141,10 @@ export function buildConfig(document: unknown, home: string, file: string | null
     maxAttempts: dispatchReader.integer('max_attempts', 3, 1, 100),
     messageSuffix: dispatchReader.text('message_suffix', DEFAULT_MESSAGE_SUFFIX),
   };
+  for (const [key, value] of [['dispatch.claude_command', dispatch.claudeCommand], ['dispatch.models.critical', dispatch.models.critical], ['dispatch.models.default', dispatch.models.default]] as const) {
+    // Typed into a pool session's shell with every launch: a control character there is a keystroke, not text.
+    if (hasControlCharacter(value)) errors.push(`${key}: expected text without control characters (it is typed into a shell), got ${JSON.stringify(value)}`);
+  }
   modelsReader.done();
   dispatchReader.done();
 
@@ -165,7 +173,7 @@ export function buildConfig(document: unknown, home: string, file: string | null
     errors.push(`delegation.base_url: expected an http(s) URL, got ${JSON.stringify(delegation.baseUrl)}`);
   }
   if (!ENV_NAME.test(delegation.apiKeyEnv)) {
-    errors.push(`delegation.api_key_env: expected the NAME of an environment variable (the key itself never goes in the config), got a value that is not a variable name`);
+    errors.push(`delegation.api_key_env: expected the NAME of an environment variable (the key itself never goes in the config), got a value that is not a variable name in capitals such as SECUTOOLS_API_KEY`);
   }
   delegation.baseUrl = delegation.baseUrl.replace(/\/+$/, '');
   delegationReader.done();

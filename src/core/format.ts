@@ -38,8 +38,18 @@ export function plural(count: number, noun: string, pluralNoun = `${noun}s`): st
 /** How an unexpected YAML value is named in an error message (config keys, task fields): short, never dumped whole. */
 export function describeValue(value: unknown): string {
   if (value === undefined || value === null) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value);
+  if (typeof value === 'string') return printable(JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value));
   if (Array.isArray(value)) return 'a list';
+  if (value instanceof Uint8Array) return 'binary data (!!binary)';
   if (typeof value === 'object') return 'a mapping';
   return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * Text from outside (file names, link targets, platform messages) made safe to print: every control character other
+ * than newline and tab becomes `\xNN`, so it cannot drive the terminal that shows it (colours, titles, clipboard).
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -33,7 +33,23 @@ export function launchCommandLine(spec: LaunchSpec): string {
     '--dangerously-skip-permissions',
   ];
   if (spec.resumeId !== null) parts.push('--resume', spec.resumeId);
-  return parts.join(' ');
+  return typeable(parts.join(' '));
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * A command line is typed into a shell key by key (`send-keys -l`): quoting makes `;`, `$()` and quotes literal, but
+ * a control character is still a keystroke (Ctrl-U erases what was typed, Ctrl-C abandons it...), so a path holding
+ * one could run the rest of itself as a command. The config refuses such paths; this refuses whatever else got here
+ * (a folder Claude Code reported, for instance).
+ */
+export function typeable(commandLine: string): string {
+  if (CONTROL.test(commandLine)) {
+    throw new Error(`refusing to type a command line with a control character into a shell: ${JSON.stringify(commandLine)}`);
+  }
+  return commandLine;
 }
 
 /**

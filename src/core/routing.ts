@@ -1,5 +1,6 @@
 import type { Config, Priority } from './config.js';
 import type { TaskFields } from './task.js';
+import { printable } from './format.js';
 
 export const DELEGATED_PROVIDERS = ['auto', 'gpu', 'gemini', 'claude-api'] as const;
 export type DelegatedProvider = (typeof DELEGATED_PROVIDERS)[number];
@@ -31,7 +32,7 @@ export function decide(input: RoutingInput): RouteDecision {
   if (preferred === '' || preferred === 'auto') {
     return { provider: 'auto', reason: `preferred_ai=${preferred || '(empty)'}, allow_delegation=true → platform triage`, delegated: true };
   }
-  return local(`unknown preferred_ai=${preferred} → fail-safe`);
+  return local(`unknown preferred_ai=${printable(preferred)} → fail-safe`);
 }
 
 export function normalizePreferredAi(value: string | null | undefined): string | null {

@@ -1,5 +1,5 @@
 import type { Account } from './config.js';
-import { shellQuote } from './launch.js';
+import { shellQuote, typeable } from './launch.js';
 import type { AccountRecord, SessionRecord } from './state.js';
 import type { JournalSession } from './swap-journal.js';
 import { isUuid } from './uuid.js';
@@ -136,5 +136,5 @@ export interface ResumeSpec {
  */
 export function resumeCommandLine(spec: ResumeSpec): string {
   if (!isUuid(spec.resumeId)) throw new Error(`not a session UUID: ${JSON.stringify(spec.resumeId)}`);
-  return [`cd ${shellQuote(spec.cwd)} &&`, `CLAUDE_CONFIG_DIR=${shellQuote(spec.home)}`, spec.claudeCommand, '--dangerously-skip-permissions', '--resume', spec.resumeId].join(' ');
+  return typeable([`cd ${shellQuote(spec.cwd)} &&`, `CLAUDE_CONFIG_DIR=${shellQuote(spec.home)}`, spec.claudeCommand, '--dangerously-skip-permissions', '--resume', spec.resumeId].join(' '));
 }

@@ -119,6 +119,9 @@ function checkFields(raw: Record<string, unknown>): { ok: true; fields: TaskFiel
     if (typeof raw.tags === 'string') fields.tags = raw.tags.split(',').map((t) => t.trim()).filter(Boolean);
     else if (Array.isArray(raw.tags) && raw.tags.every((t) => typeof t === 'string' || typeof t === 'number')) {
       fields.tags = raw.tags.map((t) => String(t).trim()).filter(Boolean);
+    } else if (Array.isArray(raw.tags)) {
+      const bad = raw.tags.findIndex((t) => typeof t !== 'string' && typeof t !== 'number');
+      problems.push(`tags: expected a list of words, got a list whose item ${bad + 1} is ${describeValue(raw.tags[bad])}`);
     } else problems.push(`tags: expected a list of words, got ${describeValue(raw.tags)}`);
   }
   for (const [key, target] of [['needs_claude_code', 'needsClaudeCode'], ['allow_delegation', 'allowDelegation']] as const) {
@@ -140,5 +143,7 @@ function checkFields(raw: Record<string, unknown>): { ok: true; fields: TaskFiel
 }
 
 function firstLine(message: string | undefined): string {
+  // The parser recurses per nesting level: thousands of `[` run it out of stack, which says little to an operator.
+  if (message?.includes('Maximum call stack size exceeded')) return 'nested too deeply to read';
   return (message ?? 'unknown error').split('\n')[0] as string;
 }
