@@ -1,5 +1,5 @@
 import { parseDuration } from './duration.js';
-import { describeValue } from './format.js';
+import { describeValue, hasControlCharacter } from './format.js';
 
 /**
  * A tiny typed reader over one YAML mapping of the config. It records every problem with its full key path
@@ -210,13 +210,6 @@ export class MappingReader {
       }
     }
   }
-}
-
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
-export function hasControlCharacter(value: string): boolean {
-  return CONTROL.test(value);
 }
 
 export function expandHome(path: string, home: string): string {

@@ -1,4 +1,5 @@
-import { MappingReader, hasControlCharacter } from './config-reader.js';
+import { MappingReader } from './config-reader.js';
+import { hasControlCharacter } from './format.js';
 
 export const PRIORITIES = ['critical', 'high', 'default', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];

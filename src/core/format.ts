@@ -45,6 +45,14 @@ export function describeValue(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
+/** C0 and C1 control characters, newline and tab included: keystrokes or terminal commands, never plain text. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+export function hasControlCharacter(text: string): boolean {
+  return CONTROL_CHARACTER.test(text);
+}
+
 /**
  * Text from outside (file names, link targets, platform messages) made safe to print: every control character other
  * than newline and tab becomes `\xNN`, so it cannot drive the terminal that shows it (colours, titles, clipboard).

@@ -1,3 +1,5 @@
+import { hasControlCharacter } from './format.js';
+
 /**
  * The text typed into a pool session's shell to start Claude Code (DESIGN §7), and the message pasted into it.
  * Everything interpolated into the command line is single-quoted, so a path with spaces, quotes or `$` stays one
@@ -36,8 +38,6 @@ export function launchCommandLine(spec: LaunchSpec): string {
   return typeable(parts.join(' '));
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * A command line is typed into a shell key by key (`send-keys -l`): quoting makes `;`, `$()` and quotes literal, but
@@ -46,7 +46,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
  * (a folder Claude Code reported, for instance).
  */
 export function typeable(commandLine: string): string {
-  if (CONTROL.test(commandLine)) {
+  if (hasControlCharacter(commandLine)) {
     throw new Error(`refusing to type a command line with a control character into a shell: ${JSON.stringify(commandLine)}`);
   }
   return commandLine;

@@ -1,3 +1,5 @@
+import { hasControlCharacter } from './format.js';
+
 /**
  * Task file names that cannot be handled as text. A name is printed in logs and tables, written in footers and
  * typed at the start of the message Claude Code receives (`[T.md] …`): a control character in it (newline, ESC…)
@@ -6,8 +8,6 @@
  * carry our markers, is quarantined under a printable name.
  */
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const CONTROL_ALL = /[\u0000-\u001f\u007f-\u009f]/g;
 const REPLACEMENT = '\uFFFD';
 
@@ -23,7 +23,7 @@ export const MAX_NAME_BYTES = 200;
  * it belongs to (the name itself, or without its marker suffix).
  */
 export function isUnsafeName(name: string, task = name): boolean {
-  return CONTROL.test(name) || name.includes(REPLACEMENT) || Buffer.byteLength(task) > MAX_NAME_BYTES;
+  return hasControlCharacter(name) || name.includes(REPLACEMENT) || Buffer.byteLength(task) > MAX_NAME_BYTES;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -36,7 +36,7 @@ export function unsafeNameReason(bytes: Uint8Array): string | null {
   } catch {
     return 'the task file name is not valid UTF-8';
   }
-  if (CONTROL.test(text)) return 'the task file name contains control characters (newline, ESC, …)';
+  if (hasControlCharacter(text)) return 'the task file name contains control characters (newline, ESC, …)';
   if (text.includes(REPLACEMENT)) return 'the task file name contains U+FFFD (a name that was not UTF-8)';
   if (bytes.length > MAX_NAME_BYTES) return `the task file name is too long (${bytes.length} bytes; at most ${MAX_NAME_BYTES}, so the files made beside it fit)`;
   return null;
@@ -60,7 +60,7 @@ export function describeRawName(bytes: Uint8Array): string {
     const length = sequenceLength(bytes, i);
     if (length > 0) {
       const text = Buffer.from(bytes.subarray(i, i + length)).toString('utf8');
-      if (!CONTROL.test(text) && text !== '\\') {
+      if (!hasControlCharacter(text) && text !== '\\') {
         out += text;
         i += length;
         continue;
