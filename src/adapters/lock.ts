@@ -1,9 +1,11 @@
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { ExitCode, FailoverError, errnoCode, errorMessage } from '../core/errors.js';
-import { writeFileAtomic } from './fs-atomic.js';
+import { ownedLockFs, readOwner, removeLockDir, sweepAside, type LockOwner } from './lock-dir.js';
 import type { Log } from './log.js';
 
 /** A lock older than this without a refresh is stale; the holder refreshes it every STALE_MS / 3. */
@@ -26,20 +28,31 @@ export interface LockOptions {
   staleMs?: number;
 }
 
-export interface LockHolder {
-  pid: number;
-  host: string;
-  command: string;
-  since: string;
-  /** Inode of the lock directory this holder created: tells its lock apart from a newer one at the same path. */
-  lockIno: number;
-}
+export type LockHolder = LockOwner;
 
 export function lockPaths(stateDir: string) {
   return { lock: join(stateDir, 'claude-failover.lock'), holder: join(stateDir, 'lock-holder.json') };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * proper-lockfile's fs for our lock (lock-dir.ts): the directory appears with its owner inside, created 0700 like the
+ * state dir that holds it; the holder record beside it (for `status`) is written right after and removed right before.
+ */
+function lockFsFor(paths: ReturnType<typeof lockPaths>, command: string, log: Log) {
+  const owner = () => ({ pid: process.pid, host: hostname(), command, since: new Date().toISOString() });
+  return ownedLockFs(owner, {
+    created() {
+      try {
+        recordHolder(paths, owner());
+      } catch (error) {
+        log.debug(`could not record the lock holder: ${errorMessage(error)}`);
+      }
+    },
+    removing: () => rmSync(paths.holder, { force: true }),
+  });
+}
 
 /**
  * The one lock that serialises every mutating command (DESIGN §11): a fixed path inside the state dir, stale
@@ -60,6 +73,7 @@ export async function acquireLock(options: LockOptions): Promise<LockHandle> {
         stale: options.staleMs ?? STALE_MS,
         update: (options.staleMs ?? STALE_MS) / 3,
         retries: 0,
+        fs: lockFsFor(paths, options.command, options.log),
         onCompromised: (error) => {
           compromised = error;
           options.log.error(`the state lock was lost while ${options.command} held it (${error.message}); aborting before any further change`);
@@ -72,18 +86,18 @@ export async function acquireLock(options: LockOptions): Promise<LockHandle> {
       }
       if (await removeAbandonedLock(options)) continue;
       if (Date.now() >= deadline) {
-        const holder = await readLockHolder(options.stateDir);
+        const holder = (await readLockHolder(options.stateDir)) ?? readOwner(paths.lock);
         const who = holder ? `${holder.command} (pid ${holder.pid}, since ${holder.since})` : 'another run';
         throw new FailoverError(ExitCode.locked, 'locked', `${who} holds the lock; try again later`);
       }
       await sleep(Math.min(100 * 2 ** attempt, 500, Math.max(deadline - Date.now(), 10)));
     }
   }
-  const lockIno = (await stat(paths.lock)).ino;
-  const holder: LockHolder = { pid: process.pid, host: hostname(), command: options.command, since: new Date().toISOString(), lockIno };
-  await writeFileAtomic(paths.holder, JSON.stringify(holder) + '\n').catch((error) =>
-    options.log.debug(`could not record the lock holder: ${errorMessage(error)}`),
-  );
+  try {
+    sweepAside(paths.lock, isAlive);
+  } catch (error) {
+    options.log.debug(`could not sweep what killed runs left of the lock: ${errorMessage(error)}`);
+  }
   return {
     assertHeld() {
       if (compromised) {
@@ -91,8 +105,8 @@ export async function acquireLock(options: LockOptions): Promise<LockHandle> {
       }
     },
     async release() {
-      await rm(paths.holder, { force: true });
-      if (compromised) return; // Not ours any more: releasing would remove someone else's lock.
+      // Not ours any more: releasing would remove someone else's lock (and its holder record).
+      if (compromised) return;
       await release().catch((error) => options.log.warn(`releasing the lock failed: ${errorMessage(error)}`));
     },
   };
@@ -109,6 +123,21 @@ export async function withLock<T>(options: LockOptions, work: (lock: LockHandle)
   }
 }
 
+/**
+ * Records the holder of the lock just created, for `status` and the contention message: synchronously and without
+ * fsync, as it is advice, not state (the owner inside the lock directory is what proves a lock abandoned).
+ */
+function recordHolder(paths: ReturnType<typeof lockPaths>, holder: LockHolder): void {
+  const temp = join(dirname(paths.holder), `.${basename(paths.holder)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    writeFileSync(temp, JSON.stringify(holder) + '\n', { mode: 0o600, flag: 'wx' });
+    renameSync(temp, paths.holder);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
 /** Who holds the lock now and for how long, or null when it is free (for `status` and `doctor`). */
 export async function inspectLock(stateDir: string, now: Date): Promise<(LockHolder & { ageMs: number; stale: boolean }) | null> {
   const paths = lockPaths(stateDir);
@@ -118,23 +147,27 @@ export async function inspectLock(stateDir: string, now: Date): Promise<(LockHol
   } catch {
     return null;
   }
-  const holder = (await readLockHolder(stateDir)) ?? { pid: 0, host: '?', command: 'unknown', since: new Date(mtimeMs).toISOString(), lockIno: 0 };
+  const holder = (await readLockHolder(stateDir)) ?? readOwner(paths.lock) ?? { pid: 0, host: '?', command: 'unknown', since: new Date(mtimeMs).toISOString() };
   return { ...holder, ageMs: now.getTime() - Date.parse(holder.since), stale: now.getTime() - mtimeMs > STALE_MS };
 }
 
 /**
  * A run killed with SIGKILL (a timer's TimeoutStartSec, an OOM kill) leaves its lock behind until it goes stale. When
- * the recorded holder is a process of this host that no longer exists, and the lock directory is still the one it
- * created (same inode), the lock is abandoned and can be taken at once instead of making every run wait 30 s.
+ * the owner named inside the lock directory is a process of this host that no longer exists, the lock is abandoned
+ * and can be taken at once instead of making every run wait 30 s.
  */
 async function removeAbandonedLock(options: LockOptions): Promise<boolean> {
   const paths = lockPaths(options.stateDir);
-  const holder = await readLockHolder(options.stateDir);
-  if (!holder || holder.host !== hostname() || isAlive(holder.pid)) return false;
-  const current = await stat(paths.lock).catch(() => null);
-  if (!current || current.ino !== holder.lockIno) return false;
-  await rm(paths.lock, { recursive: true, force: true });
-  options.log.warn(`removed the lock abandoned by ${holder.command} (pid ${holder.pid}, no longer running)`);
+  const owner = readOwner(paths.lock);
+  if (!owner || owner.host !== hostname() || isAlive(owner.pid)) return false;
+  try {
+    if (!removeLockDir(paths.lock, owner.pid)) return false;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return true; // Another run removed it first: try again.
+    options.log.debug(`could not remove the abandoned lock: ${errorMessage(error)}`);
+    return false;
+  }
+  options.log.warn(`removed the lock abandoned by ${owner.command} (pid ${owner.pid}, no longer running)`);
   return true;
 }
 
