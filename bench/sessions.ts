@@ -1,6 +1,7 @@
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { cli, dispatchAll, pool, teardown, type Pool } from './pool.js';
-import { median, timeProcess, type Figure } from './support.js';
+import { median, timeProcess, type Figure, type ProcessRun } from './support.js';
 
 /**
  * DESIGN §12 for the sessions area, on a private tmux server with the fake `claude`:
@@ -28,8 +29,8 @@ async function dispatchOnce(size: number) {
 }
 
 export async function benchDispatch(): Promise<Figure[]> {
-  const one: Array<{ ms: number; peakMb: number }> = [];
-  const ten: Array<{ ms: number; peakMb: number }> = [];
+  const one: ProcessRun[] = [];
+  const ten: ProcessRun[] = [];
   for (let i = 0; i < RUNS; i++) {
     one.push(await dispatchOnce(1));
     ten.push(await dispatchOnce(10));
@@ -37,7 +38,10 @@ export async function benchDispatch(): Promise<Figure[]> {
   return [
     {
       name: 'dispatch: 10 tasks into 10 free sessions vs 1 into 1',
-      detail: `median of ${RUNS} dispatch processes each (launch, prompt wait, paste, 0.5 s settle, Enter, submit check)`,
+      detail:
+        `median of ${RUNS} dispatch processes each (launch, prompt wait, paste, 0.5 s settle, Enter, submit check); ` +
+        `CPU of dispatch and its tmux calls ${median(ten.map((r) => r.cpuMs)).toFixed(0)} ms vs ${median(one.map((r) => r.cpuMs)).toFixed(0)} ms, ` +
+        `the rest of the difference is ${cpus().length} cores starting the ten fake Claude Codes`,
       value: median(ten.map((r) => r.ms)),
       unit: 'ms',
       floor: median(one.map((r) => r.ms)),

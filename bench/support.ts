@@ -24,6 +24,8 @@ export interface ProcessRun {
   ms: number;
   /** Peak resident set size of the child, from GNU time's %M (kB → MB); NaN when unavailable. */
   peakMb: number;
+  /** CPU time (user + system, GNU time) of the child and the children it waited for; NaN when unavailable. */
+  cpuMs: number;
   exitCode: number;
   stdout: string;
 }
@@ -32,14 +34,20 @@ export interface ProcessRun {
 export async function timeProcess(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessRun> {
   const useTime = await hasGnuTime();
   const start = performance.now();
-  const result = await execa(useTime ? '/usr/bin/time' : command, useTime ? ['-f', 'PEAK_KB=%M', command, ...args] : args, {
+  const result = await execa(useTime ? '/usr/bin/time' : command, useTime ? ['-f', 'PEAK_KB=%M CPU_S=%U+%S', command, ...args] : args, {
     env: { ...process.env, ...env },
     reject: false,
     timeout: 300_000,
   });
   const ms = performance.now() - start;
-  const match = /PEAK_KB=(\d+)/.exec(String(result.stderr));
-  return { ms, peakMb: match ? Number(match[1]) / 1024 : Number.NaN, exitCode: result.exitCode ?? -1, stdout: String(result.stdout) };
+  const match = /PEAK_KB=(\d+) CPU_S=([\d.]+)\+([\d.]+)/.exec(String(result.stderr));
+  return {
+    ms,
+    peakMb: match ? Number(match[1]) / 1024 : Number.NaN,
+    cpuMs: match ? (Number(match[2]) + Number(match[3])) * 1000 : Number.NaN,
+    exitCode: result.exitCode ?? -1,
+    stdout: String(result.stdout),
+  };
 }
 
 let gnuTime: boolean | undefined;
