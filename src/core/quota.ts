@@ -62,6 +62,10 @@ export function classifySession(evidence: SessionEvidence): QuotaVerdict {
   const record = classifyRecord(evidence.transcriptRecord, evidence.now);
   const pane = classifyPane(evidence.pane, evidence.now, evidence.defaultZone);
   const veto = record.serverError ?? pane.veto;
+  // The conversation's newest turn is a limit whose exact reset has passed: no turn since, so the limit the pane
+  // still shows is that one, over. Read as current, it would swap away from an account that is usable again (and
+  // mark it exhausted for hours) when a fleet that waited out a limit finds its banners still on screen.
+  if (record.resetPassed && pane.hit && !veto) return clear(pane.menu, record.note);
 
   // Strongest evidence first: an exact transcript record, then a pane hit with a reset, then anything suspected.
   const hit = [record.hit, pane.hit].find((h) => h?.kind === 'limit') ?? record.hit ?? pane.hit;
@@ -164,6 +168,8 @@ interface RecordFindings {
   hit: Hit | null;
   serverError: string | null;
   note: string | null;
+  /** The record is a usage limit whose exact reset time has passed. */
+  resetPassed?: true;
 }
 
 const SERVER_ERROR_TYPES = new Set(['api_error', 'overloaded_error', 'server_error']);
@@ -194,7 +200,7 @@ function classifyRecord(record: unknown, now: Date): RecordFindings {
   const resetAt = new Date(resetsAt * 1000);
   if (resetAt.getTime() <= now.getTime()) {
     // The newest record reports a limit that has since reset: it says nothing about now.
-    return { ...none, note: `the newest transcript record is a limit that reset at ${resetAt.toISOString()}` };
+    return { ...none, resetPassed: true, note: `the newest transcript record is a limit that reset at ${resetAt.toISOString()}: what the pane shows of it is over` };
   }
   return { ...none, hit: { ...base, kind: 'limit', resetAt: resetAt.toISOString(), note: null } };
 }

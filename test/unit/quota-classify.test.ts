@@ -68,6 +68,16 @@ describe('the captured reference screens', () => {
     expect(classify(fixture('idle-prompt.txt'), { transcriptRecord: RECORD, now: after }).kind).toBe('clear');
   });
 
+  it('a limit screen after the exact reset of the newest transcript record is over, not suspected', () => {
+    // The fleet waited out the limit with no turn since: the banner is still on screen, the record says it reset.
+    const after = new Date(1795299692 * 1000 + 10 * 60_000);
+    const verdict = classify(LIMIT_5H, { transcriptRecord: RECORD, now: after });
+    expect(verdict.kind).toBe('clear');
+    expect(verdict.note).toMatch(/reset at .*over/);
+    // A minute before that reset, the same screen and record are a confirmed limit.
+    expect(classify(LIMIT_5H, { transcriptRecord: RECORD, now: new Date(1795299692 * 1000 - 60_000) }).kind).toBe('limit');
+  });
+
   it('a limit screen whose printed reset has passed is only suspected (the reset may have moved)', () => {
     const verdict = classify(LIMIT_5H, { now: new Date('2026-11-21T22:25:00Z') });
     expect(verdict).toMatchObject({ kind: 'suspected', resetAt: '2026-11-21T22:21:00.000Z' });
