@@ -19,7 +19,17 @@ export function createOutput(write: (text: string) => void, redactor: Redactor, 
       write(redactor.apply(text.endsWith('\n') ? text : text + '\n'));
     },
     json(document) {
-      write(redactor.apply(JSON.stringify(document, null, pretty ? 2 : undefined) + '\n'));
+      write(redactor.apply(escapeC1(JSON.stringify(document, null, pretty ? 2 : undefined)) + '\n'));
     },
   };
+}
+
+/**
+ * JSON.stringify escapes C0 controls (ESC becomes \u001b) but leaves DEL and the C1 range raw, and a terminal showing
+ * the document may act on U+009B as a CSI. Task titles and platform messages can hold them: escape them too (still
+ * the same JSON value).
+ */
+function escapeC1(json: string): string {
+  // eslint-disable-next-line no-control-regex
+  return json.replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
