@@ -8,8 +8,12 @@ import type { Log } from './log.js';
 
 export interface StateStore {
   readonly path: string;
-  /** The current state; a missing file is a fresh state, a corrupt one is moved aside (loudly) and replaced. */
-  load(): Promise<State>;
+  /**
+   * The current state; a missing file is a fresh state. A corrupt one is reported and read as a fresh state; it is
+   * moved aside only by a caller holding the lock: a reader without it (status, a dry run) could otherwise move a good
+   * file that a locked writer put in place between its read and its rename.
+   */
+  load(lock?: LockHandle): Promise<State>;
   /** Writes atomically and durably. Needs the lock: a lost lock aborts here, before anything is written. */
   save(state: State, lock: LockHandle): Promise<void>;
 }
@@ -18,7 +22,7 @@ export function createStateStore(stateDir: string, log: Log, now: () => Date): S
   const path = join(stateDir, 'state.json');
   return {
     path,
-    async load() {
+    async load(lock) {
       await mkdir(stateDir, { recursive: true, mode: 0o700 });
       let text: string;
       try {
@@ -37,6 +41,11 @@ export function createStateStore(stateDir: string, log: Log, now: () => Date): S
         parsed = { ok: false as const, reason: `not valid JSON (${errorMessage(error)})` };
       }
       if (parsed.ok) return parsed.state;
+      if (!lock) {
+        log.error(`state file ${path} is unreadable: ${parsed.reason}. Read as a fresh state; the next command that changes anything moves it aside.`);
+        return emptyState();
+      }
+      lock.assertHeld();
       const aside = `${path}.corrupt-${now().toISOString().replace(/[:.]/g, '-')}`;
       await rename(path, aside);
       log.error(`state file ${path} is unreadable: ${parsed.reason}. It was moved to ${aside} and a fresh state started. ` +

@@ -50,7 +50,7 @@ export async function run(options: CheckQuotaOptions, ctx: Context): Promise<Che
     return result;
   }
   return ctx.withLock('check-quota', async (lock) => {
-    const state = await ctx.state.load();
+    const state = await ctx.state.load(lock);
     const before = JSON.stringify(state);
     const { result, decision } = await evaluate(ctx, state, false, noSwap);
     record(ctx, state, result, decision);

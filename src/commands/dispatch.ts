@@ -57,7 +57,7 @@ export async function run(options: DispatchOptions, ctx: Context): Promise<Dispa
     return { ...prepared.result, dryRun: true };
   }
   return ctx.withLock('dispatch', async (lock) => {
-    const state = await ctx.state.load();
+    const state = await ctx.state.load(lock);
     const prepared = await prepare(ctx, state);
     if (prepared.plan.assignments.length === 0) return prepared.result;
     return execute(ctx, state, lock, prepared);

@@ -68,7 +68,7 @@ interface Delegated {
 export async function run(options: ReapOptions, ctx: Context): Promise<ReapResult> {
   if (options.dryRun) return reap(options, ctx, emptyState().counters);
   return ctx.withLock('reap-delegated', async (lock) => {
-    const state = await ctx.state.load();
+    const state = await ctx.state.load(lock);
     const before = JSON.stringify(state.counters);
     const result = await reap(options, ctx, state.counters);
     if (JSON.stringify(state.counters) !== before) await ctx.state.save(state, lock);

@@ -57,7 +57,7 @@ export const PANE_CONFIRM_MS = 700;
 export async function run(options: ReconcileOptions, ctx: Context): Promise<ReconcileResult> {
   if (options.dryRun) return pass(ctx, await ctx.state.load(), true);
   return ctx.withLock('reconcile', async (lock) => {
-    const state = await ctx.state.load();
+    const state = await ctx.state.load(lock);
     const before = JSON.stringify(state);
     const result = await pass(ctx, state, false, lock);
     if (JSON.stringify(state) !== before) await ctx.state.save(state, lock);

@@ -91,7 +91,7 @@ function examine(entry: InboxTask, mayDelegate: boolean): Examined {
 export async function run(options: ScanOptions, ctx: Context): Promise<ScanResult> {
   if (options.dryRun) return scan(options, ctx, new Set(), emptyState().counters);
   return ctx.withLock('scan-inbox', async (lock) => {
-    const state = await ctx.state.load();
+    const state = await ctx.state.load(lock);
     const known = new Set(Object.values(state.sessions).map((s) => s.task).filter((t): t is string => t !== null));
     const countersBefore = JSON.stringify(state.counters);
     const result = await scan(options, ctx, known, state.counters);

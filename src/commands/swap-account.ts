@@ -37,7 +37,7 @@ export async function run(options: SwapAccountOptions, ctx: Context): Promise<Sw
     return { dryRun: true, clearedPartial: cleared, clearRequested, activeLink: await linkReport(ctx), swap };
   }
   return ctx.withLock('swap-account', async (lock) => {
-    const state = await ctx.state.load();
+    const state = await ctx.state.load(lock);
     let cleared: SwapAccountResult['clearedPartial'] = null;
     if (clearRequested && state.partialSwap) {
       cleared = state.partialSwap;

@@ -29,11 +29,22 @@ describe('state store', () => {
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('moves a corrupt file aside with a timestamp and reports it loudly', async () => {
+  it('a reader without the lock reports a corrupt file and leaves it where it is', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'state.json'), '{"version": 1, "sessions": ');
     const log = createMemoryLog();
-    const state = await createStateStore(dir, log, now).load();
+    expect(await createStateStore(dir, log, now).load()).toEqual(emptyState());
+    expect(await readdir(dir)).toEqual(['state.json']);
+    expect(log.lines).toEqual([{ level: 'error', message: expect.stringMatching(/unreadable: not valid JSON.*the next command that changes anything moves it aside/) }]);
+  });
+
+  it('moves a corrupt file aside with a timestamp and reports it loudly (under the lock)', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'state.json'), '{"version": 1, "sessions": ');
+    const log = createMemoryLog();
+    const lock = await acquireLock({ stateDir: dir, command: 'test', log });
+    const state = await createStateStore(dir, log, now).load(lock);
+    await lock.release();
     expect(state).toEqual(emptyState());
     const files = await readdir(dir);
     expect(files).toContain('state.json.corrupt-2026-11-21T12-00-00-000Z');
