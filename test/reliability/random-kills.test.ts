@@ -69,9 +69,9 @@ async function lockHolderPid(world: LoopWorld): Promise<number | null> {
 }
 
 /**
- * Runs a command to its end. 75 (lock busy) is retried, bounded: a run killed in the instant between taking the lock
- * and recording itself as its holder leaves a lock nobody can prove abandoned, which goes stale after 30 s
- * (DESIGN §11, src/adapters/lock.ts).
+ * Runs a command to its end. 75 (lock busy) is retried, bounded, and counted as a stall: the commands here run one at
+ * a time, so a busy lock can only be one a killed run left behind, and the lock names its owner from its first
+ * instant (src/adapters/lock-dir.ts) so the next run takes it at once. The test ends by asserting no stall happened.
  */
 async function runToEnd(world: LoopWorld, args: string[], tally: Tally): Promise<number> {
   const deadline = Date.now() + 45_000;
