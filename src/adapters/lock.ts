@@ -3,7 +3,6 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { ExitCode, FailoverError, errnoCode, errorMessage } from '../core/errors.js';
 import { ownedLockFs, readOwner, removeLockDir, sweepAside, type LockOwner } from './lock-dir.js';
 import type { Log } from './log.js';
@@ -60,6 +59,9 @@ function lockFsFor(paths: ReturnType<typeof lockPaths>, command: string, log: Lo
  * it is recorded, and the next `assertHeld()` aborts the command before it writes anything.
  */
 export async function acquireLock(options: LockOptions): Promise<LockHandle> {
+  // Loaded here, not at start-up: read-only commands (status, doctor) only inspect the lock, and proper-lockfile
+  // with graceful-fs costs them a few milliseconds of every start.
+  const { default: lockfile } = await import('proper-lockfile');
   await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
   const paths = lockPaths(options.stateDir);
   let compromised: Error | undefined;
