@@ -4,9 +4,10 @@ import { Redactor } from '../../src/adapters/redact.js';
 
 function capture(pretty: boolean) {
   const written: string[] = [];
+  const decode = (chunk: string | Uint8Array) => (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
   const redactor = new Redactor();
   redactor.add('stk_live_secret_value');
-  return { out: createOutput((text) => void written.push(text), redactor, pretty), written };
+  return { out: createOutput((chunk) => void written.push(decode(chunk)), redactor, pretty), written };
 }
 
 describe('--json output', () => {
