@@ -157,6 +157,17 @@ export function createTmux(options: TmuxOptions): Tmux {
     return env;
   }
 
+  /** Runs a command on one session: false when that session (or the whole server) is not there. */
+  const ranOnSession = async (args: string[]): Promise<boolean> => {
+    try {
+      await run(args);
+      return true;
+    } catch (error) {
+      if (isTmuxError(error, TmuxError.noServer, TmuxError.sessionGone)) return false;
+      throw error;
+    }
+  };
+
   const tmux: Tmux = {
     label,
     async listSessions() {
@@ -167,15 +178,7 @@ export function createTmux(options: TmuxOptions): Tmux {
         throw error;
       }
     },
-    async hasSession(name) {
-      try {
-        await run(['has-session', '-t', sessionTarget(name)]);
-        return true;
-      } catch (error) {
-        if (isTmuxError(error, TmuxError.noServer, TmuxError.sessionGone)) return false;
-        throw error;
-      }
-    },
+    hasSession: (name) => ranOnSession(['has-session', '-t', sessionTarget(name)]),
     async newSession(name, session) {
       const args = [
         'new-session', '-d', '-s', name, '-c', literalFormat(session.cwd),
@@ -185,15 +188,7 @@ export function createTmux(options: TmuxOptions): Tmux {
       const via = isUnderSystemd(options.env) ? [options.systemdRun ?? 'systemd-run', '--user', '--scope', '--quiet'] : [];
       await run(args, { via, env: serverEnv() });
     },
-    async killSession(name) {
-      try {
-        await run(['kill-session', '-t', sessionTarget(name)]);
-        return true;
-      } catch (error) {
-        if (isTmuxError(error, TmuxError.noServer, TmuxError.sessionGone)) return false;
-        throw error;
-      }
-    },
+    killSession: (name) => ranOnSession(['kill-session', '-t', sessionTarget(name)]),
     async sendKeys(name, ...keys) {
       await run(['send-keys', '-t', paneTarget(name), ...keys]);
     },

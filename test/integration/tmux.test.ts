@@ -1,11 +1,18 @@
 import { execa } from 'execa';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TmuxError, createTmux, socketPathFromTmuxEnv, type Tmux } from '../../src/adapters/tmux.js';
 import { FailoverError } from '../../src/core/errors.js';
 import { removeSocketFile, uniqueSocket, waitFor } from '../support/sessions.js';
 import { tempDir } from '../support/temp.js';
+
+// The shells of these servers get a HOME of their own: the operator's ~/.bashrc (pyenv init, prompts) must neither
+// slow them down nor be touched when a test kills a shell mid-start.
+const HOME = mkdtempSync(join(tmpdir(), 'cf-tmux-home-'));
+afterAll(() => rmSync(HOME, { recursive: true, force: true }));
 
 const servers: Array<{ tmux: Tmux; socket: string }> = [];
 afterEach(async () => {
@@ -17,7 +24,7 @@ afterEach(async () => {
 
 function server(extra: Partial<Parameters<typeof createTmux>[0]> = {}): Tmux {
   const socket = extra.socket ?? uniqueSocket();
-  const tmux = createTmux({ env: { HOME: process.env.HOME }, ...extra, socket });
+  const tmux = createTmux({ env: { HOME }, ...extra, socket });
   servers.push({ tmux, socket });
   return tmux;
 }
@@ -141,7 +148,7 @@ describe('tmux adapter on a private server', () => {
     const fake = join(dir, 'systemd-run');
     await writeFile(fake, `#!/bin/sh\necho "$@" > '${log}'\nwhile [ "\${1#--}" != "$1" ]; do shift; done\nexec "$@"\n`);
     await chmod(fake, 0o755);
-    const tmux = server({ env: { INVOCATION_ID: 'abc', HOME: process.env.HOME }, systemdRun: fake });
+    const tmux = server({ env: { INVOCATION_ID: 'abc', HOME }, systemdRun: fake });
     await tmux.newSession('ccl-auto-11', { cwd: dir });
     expect(await readFile(log, 'utf8')).toMatch(/^--user --scope --quiet tmux -L cf-test-\S+ new-session -d -s ccl-auto-11 /);
     expect(await tmux.listSessions()).toEqual(['ccl-auto-11']);
@@ -151,7 +158,7 @@ describe('tmux adapter on a private server', () => {
 
   it('a server it starts does not inherit failpoints, systemd variables or scrubbed secrets', async () => {
     const socket = uniqueSocket();
-    const tmux = server({ socket, env: { HOME: process.env.HOME, CLAUDE_FAILOVER_FAILPOINT: 'x', SECUTOOLS_API_KEY: 'sk-secret-value', KEEP_ME: 'yes' }, scrubEnv: ['SECUTOOLS_API_KEY'] });
+    const tmux = server({ socket, env: { HOME, CLAUDE_FAILOVER_FAILPOINT: 'x', SECUTOOLS_API_KEY: 'sk-secret-value', KEEP_ME: 'yes' }, scrubEnv: ['SECUTOOLS_API_KEY'] });
     await tmux.newSession('s', { cwd: await tempDir() });
     const env = (await execa('tmux', ['-L', socket, 'show-environment', '-g'])).stdout;
     expect(env).toContain('KEEP_ME=yes');

@@ -118,28 +118,11 @@ export function useDelegationRig(): DelegationRig {
     await rig.server.stop();
     await rig.watch.assertClean([rig.home]);
   });
-  const get = <K extends keyof DelegationRig>(key: K): DelegationRig[K] => {
-    if (!current) throw new Error('the delegation rig is used outside a test (it is set up in beforeEach)');
-    return current[key];
-  };
-  return {
-    get server() {
-      return get('server');
+  // Every property reads the current test's rig, so the object can be taken once at the top of a describe block.
+  return new Proxy({} as DelegationRig, {
+    get(_, key) {
+      if (!current) throw new Error('the delegation rig is used outside a test (it is set up in beforeEach)');
+      return current[key as keyof DelegationRig];
     },
-    get home() {
-      return get('home');
-    },
-    get project() {
-      return get('project');
-    },
-    get queue() {
-      return get('queue');
-    },
-    get inbox() {
-      return get('inbox');
-    },
-    get watch() {
-      return get('watch');
-    },
-  };
+  });
 }
