@@ -181,6 +181,13 @@ export async function unclaimTask(claimedPath: string): Promise<string> {
     return pending;
   } catch (error) {
     if (errnoCode(error) !== 'EEXIST') throw error;
+    // The pending name is this very file: an unclaim killed between link and unlink. Finish it, never copy it (a
+    // second pending name would run the task twice).
+    const [held, there] = await Promise.all([lstat(claimedPath), lstat(pending).catch(() => null)]);
+    if (there?.ino === held.ino && there.dev === held.dev) {
+      await unlink(claimedPath);
+      return pending;
+    }
     // A task of the same name arrived meanwhile: keep both, under a free name.
     const dir = join(pending, '..');
     const moved = await linkNoClobber(claimedPath, dir, basename(pending));

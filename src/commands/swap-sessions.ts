@@ -1,4 +1,4 @@
-import { lstat, mkdir, readFile, rm, unlink } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm } from 'node:fs/promises';
 import { registryByTmuxSession } from '../adapters/claude-code.js';
 import { failpoint } from '../adapters/failpoint.js';
 import { writeFileAtomic } from '../adapters/fs-atomic.js';
@@ -6,7 +6,7 @@ import { unclaimTask } from '../adapters/queue.js';
 import { poolSessionNames } from '../core/config.js';
 import { errorMessage } from '../core/errors.js';
 import { readPane } from '../core/pane.js';
-import { idleAfter, pendingPathOf, registryHomes } from '../core/session-record.js';
+import { idleAfter, registryHomes } from '../core/session-record.js';
 import { idleSession, type SessionRecord, type State } from '../core/state.js';
 import type { JournalSession, SwapJournal } from '../core/swap-journal.js';
 import { resumeCommandLine, type SessionFacts } from '../core/swap-plan.js';
@@ -92,16 +92,10 @@ export async function stopSessions(ctx: Context, state: State, sessions: readonl
   if (!gone) ctx.log.warn(`some stopped Claude Code processes had not exited after ${EXIT_WAIT_MS / 1000}s; continuing`);
 }
 
-/** Puts a claimed task back in the inbox; finishes an unclaim that a killed run left half done (both names). */
+/** Puts a claimed task back in the inbox (unclaimTask finishes one a killed run left half done). */
 async function requeueClaimed(claimed: string): Promise<string | null> {
   const held = await lstat(claimed).catch(() => null);
   if (!held) return null; // already back, or finished and moved by reconcile
-  const pending = pendingPathOf(claimed);
-  const twin = await lstat(pending).catch(() => null);
-  if (twin && twin.ino === held.ino) {
-    await unlink(claimed);
-    return pending;
-  }
   return unclaimTask(claimed);
 }
 

@@ -89,6 +89,14 @@ describe('claim and un-claim', () => {
     expect(await readFile(join(queuePaths(root).inbox, 't.md'), 'utf8')).toBe('newcomer');
     expect(await readFile(back, 'utf8')).toBe('old');
   });
+
+  it('finishes an un-claim killed between its link and its unlink, without a second pending copy', async () => {
+    const root = await project({ 't.md.dispatched': 'the task' });
+    const inbox = queuePaths(root).inbox;
+    await link(join(inbox, 't.md.dispatched'), join(inbox, 't.md'));
+    expect(await unclaimTask(join(inbox, 't.md.dispatched'))).toBe(join(inbox, 't.md'));
+    expect(await readdir(inbox)).toEqual(['t.md']);
+  });
 });
 
 describe('moveWithFooter', () => {
