@@ -61,7 +61,9 @@ export function decodeTaskBytes(bytes: Uint8Array): { ok: true; text: string } |
  * with default fields (the behaviour before routing existed). BOM and CRLF are tolerated.
  */
 export function parseTask(text: string): TaskParse {
-  const normalized = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  // Guarded: most tasks have neither, and scan-inbox parses thousands (a regex pass over every body costs a third).
+  const unmarked = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const normalized = unmarked.includes('\r') ? unmarked.replace(/\r\n?/g, '\n') : unmarked;
   if (!/^---[ \t]*(\n|$)/.test(normalized)) {
     return { ok: true, task: { fields: { ...DEFAULT_FIELDS }, body: normalized } };
   }
