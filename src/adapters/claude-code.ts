@@ -1,9 +1,10 @@
-import { constants, existsSync, readFileSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../core/errors.js';
 import { parseTranscriptChunk, type TranscriptRecord } from '../core/transcript.js';
 import { isUuid } from '../core/uuid.js';
+import { processAlive } from './process.js';
 
 /**
  * The Claude Code edge: its per-account session registry (`<home>/sessions/<pid>.json`, one file per live
@@ -77,23 +78,6 @@ export function parseRegistryEntry(home: string, file: string, text: string): Re
   };
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else; still alive.
-    if (errnoCode(error) !== 'EPERM') return false;
-  }
-  // A zombie (exited, not yet reaped) answers signal 0 but is no live session.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
-  } catch {
-    // Gone in between, or no /proc at all (then signal 0 is all we can tell).
-    return !existsSync('/proc/self/stat');
-  }
-}
-
 /** The live entries of one account home's registry (files of dead processes, left by a crash, are ignored). */
 export async function readRegistry(home: string): Promise<RegistryEntry[]> {
   const dir = join(home, 'sessions');
@@ -109,7 +93,7 @@ export async function readRegistry(home: string): Promise<RegistryEntry[]> {
     const file = join(dir, name);
     const read = await readBounded(file, MAX_REGISTRY_BYTES, false);
     const entry = read ? parseRegistryEntry(home, file, read.text) : null;
-    if (entry && isAlive(entry.pid)) entries.push(entry);
+    if (entry && processAlive(entry.pid)) entries.push(entry);
   }
   return entries;
 }

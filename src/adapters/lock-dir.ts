@@ -34,9 +34,10 @@ function asidePath(lockPath: string, kind: 'new' | 'old'): string {
 
 /**
  * proper-lockfile's `fs`, with `mkdir` and `rmdir` of the lock done as above (and synchronously: nothing else runs
- * in between). `created` runs right after the lock appears, `removing` right before it goes.
+ * in between). The owner file inside the lock is the one record of who holds it (`status`, the contention message,
+ * and the proof that a lock was abandoned).
  */
-export function ownedLockFs(owner: () => LockOwner, hooks: { created(): void; removing(): void }) {
+export function ownedLockFs(owner: () => LockOwner) {
   const settle = (callback: Callback, step: () => void) => {
     let failure: NodeJS.ErrnoException | null = null;
     try {
@@ -48,16 +49,8 @@ export function ownedLockFs(owner: () => LockOwner, hooks: { created(): void; re
   };
   return {
     ...fs,
-    mkdir: (path: string, callback: Callback) =>
-      settle(callback, () => {
-        createOwnedDir(path, owner());
-        hooks.created();
-      }),
-    rmdir: (path: string, callback: Callback) =>
-      settle(callback, () => {
-        hooks.removing();
-        removeLockDir(path);
-      }),
+    mkdir: (path: string, callback: Callback) => settle(callback, () => createOwnedDir(path, owner())),
+    rmdir: (path: string, callback: Callback) => settle(callback, () => void removeLockDir(path)),
   };
 }
 

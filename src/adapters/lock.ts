@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ExitCode, FailoverError, errnoCode, errorMessage } from '../core/errors.js';
 import { ownedLockFs, readOwner, removeLockDir, sweepAside, type LockOwner } from './lock-dir.js';
 import type { Log } from './log.js';
+import { processAlive } from './process.js';
 
 /** A lock older than this without a refresh is stale; the holder refreshes it every STALE_MS / 3. */
 export const STALE_MS = 30_000;
@@ -30,28 +29,10 @@ export interface LockOptions {
 export type LockHolder = LockOwner;
 
 export function lockPaths(stateDir: string) {
-  return { lock: join(stateDir, 'claude-failover.lock'), holder: join(stateDir, 'lock-holder.json') };
+  return { lock: join(stateDir, 'claude-failover.lock') };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * proper-lockfile's fs for our lock (lock-dir.ts): the directory appears with its owner inside, created 0700 like the
- * state dir that holds it; the holder record beside it (for `status`) is written right after and removed right before.
- */
-function lockFsFor(paths: ReturnType<typeof lockPaths>, command: string, log: Log) {
-  const owner = () => ({ pid: process.pid, host: hostname(), command, since: new Date().toISOString() });
-  return ownedLockFs(owner, {
-    created() {
-      try {
-        recordHolder(paths, owner());
-      } catch (error) {
-        log.debug(`could not record the lock holder: ${errorMessage(error)}`);
-      }
-    },
-    removing: () => rmSync(paths.holder, { force: true }),
-  });
-}
 
 /**
  * The one lock that serialises every mutating command (DESIGN §11): a fixed path inside the state dir, stale
@@ -75,7 +56,7 @@ export async function acquireLock(options: LockOptions): Promise<LockHandle> {
         stale: options.staleMs ?? STALE_MS,
         update: (options.staleMs ?? STALE_MS) / 3,
         retries: 0,
-        fs: lockFsFor(paths, options.command, options.log),
+        fs: ownedLockFs(() => ({ pid: process.pid, host: hostname(), command: options.command, since: new Date().toISOString() })),
         onCompromised: (error) => {
           compromised = error;
           options.log.error(`the state lock was lost while ${options.command} held it (${error.message}); aborting before any further change`);
@@ -88,7 +69,7 @@ export async function acquireLock(options: LockOptions): Promise<LockHandle> {
       }
       if (await removeAbandonedLock(options)) continue;
       if (Date.now() >= deadline) {
-        const holder = (await readLockHolder(options.stateDir)) ?? readOwner(paths.lock);
+        const holder = readOwner(paths.lock);
         const who = holder ? `${holder.command} (pid ${holder.pid}, since ${holder.since})` : 'another run';
         throw new FailoverError(ExitCode.locked, 'locked', `${who} holds the lock; try again later`);
       }
@@ -96,7 +77,7 @@ export async function acquireLock(options: LockOptions): Promise<LockHandle> {
     }
   }
   try {
-    sweepAside(paths.lock, isAlive);
+    sweepAside(paths.lock, processAlive);
   } catch (error) {
     options.log.debug(`could not sweep what killed runs left of the lock: ${errorMessage(error)}`);
   }
@@ -107,7 +88,7 @@ export async function acquireLock(options: LockOptions): Promise<LockHandle> {
       }
     },
     async release() {
-      // Not ours any more: releasing would remove someone else's lock (and its holder record).
+      // Not ours any more: releasing would remove someone else's lock.
       if (compromised) return;
       await release().catch((error) => options.log.warn(`releasing the lock failed: ${errorMessage(error)}`));
     },
@@ -125,21 +106,6 @@ export async function withLock<T>(options: LockOptions, work: (lock: LockHandle)
   }
 }
 
-/**
- * Records the holder of the lock just created, for `status` and the contention message: synchronously and without
- * fsync, as it is advice, not state (the owner inside the lock directory is what proves a lock abandoned).
- */
-function recordHolder(paths: ReturnType<typeof lockPaths>, holder: LockHolder): void {
-  const temp = join(dirname(paths.holder), `.${basename(paths.holder)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    writeFileSync(temp, JSON.stringify(holder) + '\n', { mode: 0o600, flag: 'wx' });
-    renameSync(temp, paths.holder);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
-}
-
 /** Who holds the lock now and for how long, or null when it is free (for `status` and `doctor`). */
 export async function inspectLock(stateDir: string, now: Date): Promise<(LockHolder & { ageMs: number; stale: boolean }) | null> {
   const paths = lockPaths(stateDir);
@@ -149,7 +115,7 @@ export async function inspectLock(stateDir: string, now: Date): Promise<(LockHol
   } catch {
     return null;
   }
-  const holder = (await readLockHolder(stateDir)) ?? readOwner(paths.lock) ?? { pid: 0, host: '?', command: 'unknown', since: new Date(mtimeMs).toISOString() };
+  const holder = readOwner(paths.lock) ?? { pid: 0, host: '?', command: 'unknown', since: new Date(mtimeMs).toISOString() };
   return { ...holder, ageMs: now.getTime() - Date.parse(holder.since), stale: now.getTime() - mtimeMs > STALE_MS };
 }
 
@@ -161,7 +127,7 @@ export async function inspectLock(stateDir: string, now: Date): Promise<(LockHol
 async function removeAbandonedLock(options: LockOptions): Promise<boolean> {
   const paths = lockPaths(options.stateDir);
   const owner = readOwner(paths.lock);
-  if (!owner || owner.host !== hostname() || isAlive(owner.pid)) return false;
+  if (!owner || owner.host !== hostname() || processAlive(owner.pid)) return false;
   try {
     if (!removeLockDir(paths.lock, owner.pid)) return false;
   } catch (error) {
@@ -173,20 +139,3 @@ async function removeAbandonedLock(options: LockOptions): Promise<boolean> {
   return true;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errnoCode(error) === 'EPERM'; // Exists, owned by someone else.
-  }
-}
-
-async function readLockHolder(stateDir: string): Promise<LockHolder | null> {
-  try {
-    const parsed = JSON.parse(await readFile(lockPaths(stateDir).holder, 'utf8')) as LockHolder;
-    return typeof parsed.pid === 'number' && typeof parsed.command === 'string' ? parsed : null;
-  } catch {
-    return null;
-  }
-}

@@ -159,10 +159,10 @@ describe('security after a realistic run', () => {
       await writeFile(join(second, 'inner.md'), 'A file inside the project.\n');
       await symlink(join(second, 'inner.md'), join(inbox(second), 'inside-link.md'));
 
-      // A killed run leaves its lock behind: the lock folder and its holder file are private too.
+      // A killed run leaves its lock behind: the lock folder and the owner file inside it are private too.
       expect((await claudeFailover(['scan-inbox', '--config', rig.configPath], { env: { ...w.env, CLAUDE_FAILOVER_FAILPOINT: 'scan-inbox:after-read' } })).signal).toBe('SIGKILL');
       const stateDir = join(rig.home, 'state');
-      expect(await readdir(stateDir)).toEqual(expect.arrayContaining(['claude-failover.lock', 'lock-holder.json', 'state.json', 'signals']));
+      expect(await readdir(stateDir)).toEqual(expect.arrayContaining(['claude-failover.lock', 'state.json', 'signals']));
       // The dedicated sessions' Stop hooks have written their signals by now.
       expect((await readdir(join(stateDir, 'signals'))).sort()).toEqual([`${QUOTED}.done`, `${CONTROL}.done`].sort());
       expect(await modeProblems(stateDir, { file: 0o600, dir: 0o700 })).toEqual([]);

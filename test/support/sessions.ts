@@ -1,9 +1,9 @@
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, realpath, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
+import { processAlive } from '../../src/adapters/process.js';
 import { createTmux, type Tmux } from '../../src/adapters/tmux.js';
 import { userText, unwrapPastes } from '../../src/core/transcript.js';
 import { systemClock } from '../../src/context.js';
@@ -28,26 +28,13 @@ afterEach(async () => {
 /** Kills the rig's tmux server and waits until every process of it (shells, fake Claude Codes) has exited. */
 export async function stopRig(rig: Rig): Promise<void> {
   const panes = await execa('tmux', ['-L', rig.socket, 'list-panes', '-a', '-F', '#{pane_pid}'], { reject: false, timeout: 5000 });
-  const fakes = [...(await registryEntries(rig.home, '.claude-main')), ...(await registryEntries(rig.home, '.claude-backup'))];
+  // Every account home of the rig (`.claude-main`, `.claude-backup`, and any a test adds).
+  const homes = (await readdir(rig.home)).filter((name) => name.startsWith('.claude-') && name !== '.claude-shared');
+  const fakes = (await Promise.all(homes.map((home) => registryEntries(rig.home, home)))).flat();
   const pids = [...String(panes.stdout).split('\n').filter(Boolean).map(Number), ...fakes.map((e) => Number(e.pid))];
   await rig.tmux.killServer().catch(() => undefined);
   await removeSocketFile(rig.socket);
-  await waitFor('the rig processes to exit', async () => pids.every((pid) => !alive(pid)), 10_000, 50);
-}
-
-/** Running, and not a zombie waiting to be reaped (a zombie writes no more files). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  await waitFor('the rig processes to exit', async () => pids.every((pid) => !processAlive(pid)), 10_000, 50);
 }
 
 /**

@@ -25,7 +25,7 @@ describe('the lock directory names its owner', () => {
   it('a lock whose owner died before recording itself as the holder is taken at once', async () => {
     const stateDir = await tempDir();
     const log = createMemoryLog();
-    // What a run killed right after creating the lock leaves: the lock with its owner inside, no lock-holder.json.
+    // What a run killed right after creating the lock leaves: the lock with its owner inside.
     await mkdir(lockPaths(stateDir).lock);
     await writeFile(join(lockPaths(stateDir).lock, 'owner.json'), owner(await deadPid()));
     const lock = await acquireLock({ stateDir, command: 'next', log, waitMs: 200 });
@@ -45,7 +45,7 @@ describe('the lock directory names its owner', () => {
       await writeFile(join(`${lock}.${pid}.0123abcd.${kind}`, 'owner.json'), owner(pid));
     }
     const held = await acquireLock({ stateDir, command: 'next', log: createMemoryLog(), waitMs: 200 });
-    expect((await readdir(stateDir)).sort()).toEqual(['claude-failover.lock', 'lock-holder.json']);
+    expect((await readdir(stateDir)).sort()).toEqual(['claude-failover.lock']);
     await held.release();
   });
 

@@ -136,8 +136,10 @@ async function expectAccountsWhole(world: FailpointWorld): Promise<void> {
   const state = await readState(world);
   expect(state.partialSwap).toBeNull();
   const link = await readlink(rig.activeLink);
+  expect([rig.homes.main, rig.homes.backup]).toContain(link);
   const account = link === rig.homes.main ? 'main' : 'backup';
-  if (state.activeAccount !== null) expect(state.activeAccount).toBe(account);
+  // A state that never recorded a swap means the account the world started on: main.
+  expect(state.activeAccount ?? 'main').toBe(account);
   const dir = account === 'main' ? '.claude-main' : '.claude-backup';
   const elsewhere = account === 'main' ? '.claude-backup' : '.claude-main';
   // The dedicated conversation runs once, under the active account only.

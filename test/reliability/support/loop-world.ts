@@ -7,7 +7,7 @@ import { CLAUDE_FAILOVER_BIN, type CliRun } from '../../support/cli.js';
 import { testConfigYaml } from '../../support/context.js';
 import { TEST_API_KEY, delegationConfig, startSecutools, taskText, type TaskSpec } from '../../support/delegation.js';
 import type { World } from '../../support/invariants.js';
-import { makeRig, registryEntries, stopRig, submissions, waitFor, type Rig } from '../../support/sessions.js';
+import { makeRig, submissions, type Rig } from '../../support/sessions.js';
 
 /**
  * One whole fleet for the loop tests (issue 7, random kills and concurrency): a private tmux server with the fake
@@ -42,26 +42,10 @@ export interface LoopWorldOptions {
 }
 
 const servers: FakeSecutools[] = [];
-const worlds: LoopWorld[] = [];
-// Runs before the sessions rig's own hook (registered earlier): the rig only waits for the fake Claude Codes of the
-// two homes it knows, so the third home's are awaited here, after the tmux server that runs them is gone.
+// The rig (tmux server, fake Claude Codes of every home, temp HOME) is stopped by the sessions rig's own hook.
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.stop()));
-  for (const world of worlds.splice(0)) {
-    const third = (await registryEntries(world.home, '.claude-third')).map((e) => Number(e.pid));
-    await stopRig(world.rig);
-    await waitFor('the third home\'s Claude Codes to exit', async () => third.every((pid) => !isRunning(pid)), 10_000, 50);
-  }
 });
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function makeLoopWorld(options: LoopWorldOptions = {}): Promise<LoopWorld> {
   const pool = options.pool ?? 3;
@@ -104,7 +88,6 @@ export async function makeLoopWorld(options: LoopWorldOptions = {}): Promise<Loo
     statePath: join(rig.home, 'state', 'state.json'),
     accounts: { activeLink, homes: Object.values(homes), sharedRoot: join(rig.home, '.claude-shared'), entries: ENTRIES },
   };
-  worlds.push(world);
   return world;
 }
 
