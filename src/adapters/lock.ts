@@ -68,11 +68,10 @@ export async function acquireLock(options: LockOptions): Promise<LockHandle> {
         throw new FailoverError(ExitCode.failed, 'lock', `cannot take the lock ${paths.lock}: ${errorMessage(error)}`, { cause: error });
       }
       if (await removeAbandonedLock(options)) continue;
-      if (Date.now() >= deadline) {
-        const holder = readOwner(paths.lock);
-        const who = holder ? `${holder.command} (pid ${holder.pid}, since ${holder.since})` : 'another run';
-        throw new FailoverError(ExitCode.locked, 'locked', `${who} holds the lock; try again later`);
-      }
+      const holder = readOwner(paths.lock);
+      const who = holder ? `${holder.command} (pid ${holder.pid}, since ${holder.since})` : 'another run';
+      if (Date.now() >= deadline) throw new FailoverError(ExitCode.locked, 'locked', `${who} holds the lock; try again later`);
+      if (attempt === 0) options.log.debug(`${who} holds the lock; waiting up to ${Math.ceil((deadline - Date.now()) / 1000)}s`);
       await sleep(Math.min(100 * 2 ** attempt, 500, Math.max(deadline - Date.now(), 10)));
     }
   }

@@ -57,14 +57,19 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
 interface RoundOutcome {
   ok: number;
   locked: number;
+  /** Runs that found the lock busy and waited for it (its debug line, with -v): the runs really contended. */
+  waited: number;
 }
+
+const WAITED = /holds the lock; waiting up to \d+s/;
 
 /** Starts all invocations at once and checks each ending: 0, or 75 with a message that says the lock is busy. */
 async function overlappingRound(world: LoopWorld, invocations: string[][]): Promise<RoundOutcome> {
-  const children = invocations.map((args) => ({ args, child: spawnCli(world, args) }));
+  const children = invocations.map((args) => ({ args, child: spawnCli(world, [...args, '-v']) }));
   const runs = await Promise.all(children.map(async ({ args, child }) => ({ args, run: await outcome(child) })));
-  const tally: RoundOutcome = { ok: 0, locked: 0 };
+  const tally: RoundOutcome = { ok: 0, locked: 0, waited: 0 };
   for (const { args, run } of runs) {
+    if (WAITED.test(run.stderr)) tally.waited++;
     const what = `${args.join(' ')} exited ${run.exitCode} (signal ${run.signal ?? 'none'}):\n${run.stderr}`;
     expect(run.signal, what).toBeUndefined();
     expect([0, 75], what).toContain(run.exitCode);
@@ -110,7 +115,7 @@ async function overlappingRounds(seed: number): Promise<void> {
   const world = await makeLoopWorld({ pool: 3, projects: 2, turnMs: 400, completeAfterMs: 300 });
   expect((await runCli(world, ['reconcile'])).exitCode).toBe(0);
   let taskNo = 0;
-  const totals: RoundOutcome = { ok: 0, locked: 0 };
+  const totals: RoundOutcome = { ok: 0, locked: 0, waited: 0 };
   for (let round = 0; round < ROUNDS; round++) {
     // New work arrives between rounds, in every project, local and delegated.
     for (const project of world.projects) {
@@ -119,6 +124,7 @@ async function overlappingRounds(seed: number): Promise<void> {
     const result = await overlappingRound(world, shuffled(INVOCATIONS, random));
     totals.ok += result.ok;
     totals.locked += result.locked;
+    totals.waited += result.waited;
     const runs = await tallyRuns(world);
     world.atLeastOnce = atLeastOnceTasks(runs);
     await expectSound(world, 'concurrent runs', INVOCATIONS.length);
@@ -136,7 +142,9 @@ async function overlappingRounds(seed: number): Promise<void> {
   expect(Object.fromEntries(delegated.map((t) => [t.name, runs.jobs.get(t.name) ?? 0]))).toEqual(Object.fromEntries(delegated.map((t) => [t.name, 1])));
   expect((await readState(world.statePath)).counters.dispatched).toBe(local.length);
   for (const project of world.projects) expect((await queueFiles(project)).failed).toEqual([]);
-  console.log(`concurrent runs (seed ${seed}): ${ROUNDS} rounds of ${INVOCATIONS.length}: ${totals.ok} done, ${totals.locked} found the lock busy (75); ${world.tasks.length} tasks, all done`);
+  // The runs really contended for the lock (waited, or gave up with 75): started at once is not proof of overlap.
+  expect(totals.waited + totals.locked, `seed ${seed}: no run ever found the lock busy`).toBeGreaterThanOrEqual(ROUNDS);
+  console.log(`concurrent runs (seed ${seed}): ${ROUNDS} rounds of ${INVOCATIONS.length}: ${totals.ok} done (${totals.waited} after waiting for the lock), ${totals.locked} found it busy too long (75); ${world.tasks.length} tasks, all done`);
 }
 
 /** Every `.md.dispatched` of the inbox, and which of the given states hold it. */
