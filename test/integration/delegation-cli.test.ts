@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { cclDelegate, claudeFailover, type CliRun } from '../support/cli.js';
-import { TEST_API_KEY, delegationConfig, useDelegationRig, writeConfig, writeTask } from '../support/delegation.js';
+import { writeTestConfig } from '../support/context.js';
+import { TEST_API_KEY, delegationConfig, useDelegationRig, writeTask } from '../support/delegation.js';
 import { queueFiles } from '../support/sessions.js';
 
 /**
@@ -23,7 +24,7 @@ describe('delegation through the built CLIs', () => {
   const state = async () => JSON.parse(await readFile(join(rig.home, 'state/state.json'), 'utf8')) as { counters: Record<string, number> };
 
   beforeEach(async () => {
-    config = await writeConfig(rig.home, { projects: [rig.project], delegation: delegationConfig(rig.server.url) });
+    config = await writeTestConfig(rig.home, { projects: [rig.project], delegation: delegationConfig(rig.server.url) });
   });
 
   describe('a kill during submission is finished by the next scan with one job', () => {
@@ -105,7 +106,7 @@ describe('delegation through the built CLIs', () => {
 
   it('a failed job reaped after a kill at reap-delegated:after-move still raises task-failed once', async () => {
     const events = join(rig.home, 'events.jsonl');
-    config = await writeConfig(rig.home, { projects: [rig.project], delegation: delegationConfig(rig.server.url), notify: { command: `cat >> '${events}'` } });
+    config = await writeTestConfig(rig.home, { projects: [rig.project], delegation: delegationConfig(rig.server.url), notify: { command: `cat >> '${events}'` } });
     await writeTask(rig.project, 'job.md', { allow_delegation: true });
     expect((await cf(['scan-inbox'])).exitCode).toBe(0);
     const [job] = rig.server.allJobs();

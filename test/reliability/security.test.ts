@@ -9,6 +9,7 @@ import { testConfigYaml } from '../support/context.js';
 import { SecretWatch, TEST_API_KEY, delegationConfig, startSecutools } from '../support/delegation.js';
 import { expectSound } from '../support/invariants.js';
 import { FAKE_CLAUDE, makeRig, queueFiles, registryEntries, submissionCount, submissions, waitFor, type Rig } from '../support/sessions.js';
+import { ENTRIES } from '../support/accounts.js';
 
 /**
  * Issue 7, security checks, after one realistic run of the real CLI on a private tmux server: local tasks in projects
@@ -21,7 +22,6 @@ import { FAKE_CLAUDE, makeRig, queueFiles, registryEntries, submissionCount, sub
 const HOSTILE_PROJECTS = ['p; cd; touch PWNED', '$(cd; touch PWNED)', 'it\'s "q" `cd; touch PWNED`', '#(cd;touch PWNED) #{pane_id}'];
 const QUOTED = 'ccl-1-quoted';
 const CONTROL = 'ccl-2-control';
-const ENTRIES = ['projects', 'file-history', 'session-env'];
 const OUTSIDE_TEXT = 'OUTSIDE-SECRET: never read into a task.\n';
 
 interface World {

@@ -1,9 +1,8 @@
-import { lstat, readFile, readdir, writeFile } from 'node:fs/promises';
+import { lstat, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { FakeSecutools } from '../../src/fakes/secutools-server.js';
 import { tempDir, writeFiles } from './temp.js';
-import { testConfigYaml } from './context.js';
 
 /** The key every delegation test uses: distinctive, so finding it anywhere is unambiguous. */
 export const TEST_API_KEY = 'stk_live_Q8f3ZtT1pX9vLm2Rk7Wc';
@@ -37,13 +36,6 @@ export function taskText(spec: TaskSpec): string {
 export async function writeTask(project: string, name: string, spec: TaskSpec): Promise<string> {
   await writeFiles(project, { [`.agent-queue/inbox/${name}`]: taskText(spec) });
   return join(project, '.agent-queue/inbox', name);
-}
-
-/** Writes a config file for subprocess runs and returns its path. */
-export async function writeConfig(home: string, overrides: Record<string, unknown>): Promise<string> {
-  const path = join(home, 'config.yaml');
-  await writeFile(path, testConfigYaml(home, overrides));
-  return path;
 }
 
 /** Every file below `root` (hidden ones and markers included), with its content. */

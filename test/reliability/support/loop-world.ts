@@ -8,6 +8,7 @@ import { testConfigYaml } from '../../support/context.js';
 import { TEST_API_KEY, delegationConfig, startSecutools, taskText, type TaskSpec } from '../../support/delegation.js';
 import type { World } from '../../support/invariants.js';
 import { makeRig, submissions, type Rig } from '../../support/sessions.js';
+import { ENTRIES } from '../../support/accounts.js';
 
 /**
  * One whole fleet for the loop tests (issue 7, random kills and concurrency): a private tmux server with the fake
@@ -16,7 +17,6 @@ import { makeRig, submissions, type Rig } from '../../support/sessions.js';
  * with delegation on, and several projects. Commands run as real subprocesses of the built bin, so a test can
  * SIGKILL them at any instant.
  */
-export const ENTRIES = ['projects', 'file-history', 'session-env'];
 const ACCOUNTS = ['main', 'backup', 'third'] as const;
 
 export interface LoopWorld extends World {
