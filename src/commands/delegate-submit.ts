@@ -4,8 +4,8 @@ import { readTaskFile } from '../adapters/queue.js';
 import { PRIORITIES, type Priority } from '../core/config.js';
 import { ExitCode, FailoverError, usageError } from '../core/errors.js';
 import { DELEGATED_PROVIDERS, decide, normalizePreferredAi, type DelegatedProvider } from '../core/routing.js';
-import type { SubmitRequest } from '../core/secutools-contract.js';
-import { parseTask, type TaskFields } from '../core/task.js';
+import { taskSubmitRequest, type SubmitRequest } from '../core/secutools-contract.js';
+import { parseTask } from '../core/task.js';
 import type { Context } from '../context.js';
 
 export interface DelegateSubmitOptions {
@@ -75,26 +75,18 @@ async function fromTaskFile(file: string, provider: DelegatedProvider | undefine
       hint: 'set allow_delegation: true (and preferred_ai) in its frontmatter, or pass --provider to send it anyway',
     });
   }
-  return {
-    prompt: body.trim(),
+  // A task inside `<project>/.agent-queue/inbox/` names its project; elsewhere, the folder it sits in.
+  const absolute = resolve(file);
+  const folder = dirname(absolute);
+  const inQueue = basename(folder) === 'inbox' && basename(dirname(folder)) === '.agent-queue';
+  return taskSubmitRequest({
+    fields,
+    body,
     provider: provider ?? (route.provider as DelegatedProvider),
     priority: priority ?? fields.priority,
-    metadata: metadataFor(file, fields),
-  };
-}
-
-/** A task inside `<project>/.agent-queue/inbox/` names its project; elsewhere, the folder it sits in. */
-function metadataFor(file: string, fields: TaskFields): SubmitRequest['metadata'] {
-  const absolute = resolve(file);
-  const inbox = dirname(absolute);
-  const inQueue = basename(inbox) === 'inbox' && basename(dirname(inbox)) === '.agent-queue';
-  return {
-    project: inQueue ? dirname(dirname(inbox)) : inbox,
+    project: inQueue ? dirname(dirname(folder)) : folder,
     task: basename(absolute),
-    title: fields.title,
-    complexity_hint: fields.complexityHint,
-    tags: fields.tags,
-  };
+  });
 }
 
 function fromPrompt(prompt: string, provider: DelegatedProvider | undefined, priority: Priority | undefined): SubmitRequest {

@@ -6,7 +6,7 @@ import { mapLimit } from '../core/concurrency.js';
 import { MARKER_VERSION, byTask, type DelegatingIntent } from '../core/delegation.js';
 import { FailoverError, errorMessage } from '../core/errors.js';
 import type { DelegatedProvider } from '../core/routing.js';
-import { platformDownReason, type SubmitRequest } from '../core/secutools-contract.js';
+import { platformDownReason, taskSubmitRequest, type SubmitRequest } from '../core/secutools-contract.js';
 import type { Counters } from '../core/state.js';
 import type { TaskFields } from '../core/task.js';
 import type { Context } from '../context.js';
@@ -57,13 +57,7 @@ export interface SubmissionReport {
 }
 
 function submitRequest(candidate: SubmissionCandidate, intent: DelegatingIntent): SubmitRequest {
-  const { fields } = candidate;
-  return {
-    prompt: candidate.body.trim(),
-    provider: intent.provider,
-    priority: intent.priority,
-    metadata: { project: candidate.project, task: candidate.task, title: fields.title, complexity_hint: fields.complexityHint, tags: fields.tags },
-  };
+  return taskSubmitRequest({ ...candidate, provider: intent.provider, priority: intent.priority });
 }
 
 export async function submitDelegated(candidates: SubmissionCandidate[], ctx: Context, counters: Counters): Promise<SubmissionReport> {

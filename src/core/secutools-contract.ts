@@ -1,6 +1,7 @@
 import type { Priority } from './config.js';
 import { isRecord, type Check } from './json.js';
 import type { DelegatedProvider } from './routing.js';
+import type { TaskFields } from './task.js';
 
 /**
  * The secutools job API as this tool speaks it (DESIGN §5), and the checks every answer passes before anything
@@ -22,6 +23,24 @@ export interface SubmitRequest {
     title: string | null;
     complexity_hint: string | null;
     tags: string[];
+  };
+}
+
+/** The request for one task: its body as the prompt, its routing fields as metadata (scan-inbox and ccl-delegate). */
+export function taskSubmitRequest(task: {
+  fields: Pick<TaskFields, 'title' | 'complexityHint' | 'tags'>;
+  body: string;
+  provider: DelegatedProvider;
+  priority: Priority;
+  project: string | null;
+  task: string;
+}): SubmitRequest {
+  const { fields } = task;
+  return {
+    prompt: task.body.trim(),
+    provider: task.provider,
+    priority: task.priority,
+    metadata: { project: task.project, task: task.task, title: fields.title, complexity_hint: fields.complexityHint, tags: fields.tags },
   };
 }
 
