@@ -3,6 +3,7 @@ import { access, readFile, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { inspectLock, lockPaths } from '../adapters/lock.js';
 import { runCommand } from '../adapters/process.js';
+import { createTmux, type Tmux } from '../adapters/tmux.js';
 import { observeSharedState, readActiveLink } from '../adapters/symlinks.js';
 import { installedUnits, lingerEnabled, realSystemd, unitHealth, userUnitDir, type SystemdPort } from '../adapters/systemd.js';
 import { delegationStatus, type Config } from '../core/config.js';
@@ -51,7 +52,8 @@ export async function run(options: DoctorOptions, base: BaseContext): Promise<Do
     const message = errorMessage(failure);
     checks.push(error('config', message, failure instanceof FailoverError && failure.hint ? failure.hint : 'fix the config (see README "Configuration")'));
   }
-  checks.push(await checkTmux(ctx?.config.tmux.socket ?? null));
+  // Without a config, the server a config without `tmux.socket` would use: the default one.
+  checks.push(await checkTmux(ctx?.tmux ?? createTmux({ socket: null, env: base.env }), ctx?.config.tmux.socket ?? null));
   if (ctx) {
     const systemd = options.systemd ?? realSystemd;
     const results = await Promise.all([
@@ -75,17 +77,22 @@ function checkNode(): Check {
     : error('node', `Node.js ${process.versions.node} is too old`, 'install Node.js 20.11 or newer');
 }
 
-async function checkTmux(socket: string | null): Promise<Check> {
+async function checkTmux(tmux: Tmux, socket: string | null): Promise<Check> {
   const version = await runCommand('tmux', ['-V'], 10_000);
   if (version.failure === 'missing') return error('tmux', 'tmux is not installed', 'install tmux (e.g. sudo apt-get install tmux)');
   if (version.exitCode !== 0) return error('tmux', `tmux -V failed: ${String(version.stderr).trim()}`, 'reinstall tmux');
   const text = String(version.stdout).trim();
   const [major = 0] = (/(\d+)\.(\d+)/.exec(text) ?? []).slice(1).map(Number);
   if (major < 3) return warning('tmux', `${text}: older than 3.0; bracketed paste and exact targets are untested there`, 'upgrade tmux to 3.x');
-  const server = await runCommand('tmux', [...(socket ? ['-L', socket] : []), 'list-sessions', '-F', '#S'], 10_000);
   const where = socket ? `tmux -L ${socket}` : 'the default tmux server';
-  return server.exitCode === 0
-    ? ok('tmux', `${text}; ${where} runs ${String(server.stdout).split('\n').filter(Boolean).length} sessions`)
+  let sessions: string[];
+  try {
+    sessions = await tmux.listSessions(); // no server yet: no sessions
+  } catch (failure) {
+    return error('tmux', `${text}; ${where} does not answer: ${errorMessage(failure)}`, `check it with: tmux${socket ? ` -L ${socket}` : ''} list-sessions`);
+  }
+  return sessions.length > 0
+    ? ok('tmux', `${text}; ${where} runs ${sessions.length} sessions`)
     : ok('tmux', `${text}; ${where} is not running yet (reconcile starts the pool sessions)`);
 }
 
