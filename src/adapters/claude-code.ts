@@ -29,7 +29,7 @@ export interface RegistryEntry {
 
 const MAX_REGISTRY_BYTES = 64 * 1024;
 /** The tail read from a transcript: recent turns only, whatever the file's size. */
-export const TRANSCRIPT_TAIL_BYTES = 256 * 1024;
+const TRANSCRIPT_TAIL_BYTES = 256 * 1024;
 
 async function readBounded(path: string, maxBytes: number, fromEnd: boolean): Promise<{ text: string; fromStart: boolean } | null> {
   let handle;
@@ -126,9 +126,18 @@ export async function readTranscriptTail(path: string, maxBytes = TRANSCRIPT_TAI
   return read ? parseTranscriptChunk(read.text, read.fromStart) : null;
 }
 
-/** The transcript tail of a live registry entry, or null when no transcript exists (yet). */
-export async function transcriptTailOf(entry: Pick<RegistryEntry, 'home' | 'cwd' | 'sessionId'>): Promise<TranscriptRecord[] | null> {
+/**
+ * The transcript tail of a live registry entry, or null when no transcript exists (yet). `firstBytes`: read only that
+ * much first, and the whole tail only when it holds no user or assistant record (a reader that wants just the newest
+ * turn, which is at the end, mostly stays small).
+ */
+export async function transcriptTailOf(entry: Pick<RegistryEntry, 'home' | 'cwd' | 'sessionId'>, options: { firstBytes?: number } = {}): Promise<TranscriptRecord[] | null> {
   for (const path of transcriptCandidates(entry.home, entry.cwd, entry.sessionId)) {
+    if (options.firstBytes !== undefined) {
+      const small = await readTranscriptTail(path, options.firstBytes);
+      if (small === null) continue;
+      if (small.some((r) => r.type === 'user' || r.type === 'assistant')) return small;
+    }
     const records = await readTranscriptTail(path);
     if (records !== null) return records;
   }

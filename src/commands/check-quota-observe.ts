@@ -1,10 +1,9 @@
-import { readTranscriptTail, registryByTmuxSession, transcriptCandidates, TRANSCRIPT_TAIL_BYTES, type RegistryEntry } from '../adapters/claude-code.js';
+import { registryByTmuxSession, transcriptTailOf } from '../adapters/claude-code.js';
 import { poolSessionNames } from '../core/config.js';
 import { judgeLiveSession } from '../core/quota-evidence.js';
 import type { SessionVerdict } from '../core/quota.js';
 import { registryHomes } from '../core/session-record.js';
 import type { State } from '../core/state.js';
-import type { TranscriptRecord } from '../core/transcript.js';
 import type { Context } from '../context.js';
 
 /** What check-quota reads of the fleet: two tmux calls whatever the number of sessions, plus small file reads. */
@@ -14,16 +13,6 @@ export interface ObservedVerdict extends SessionVerdict {
 
 /** The newest turn is at the end: a small read is enough unless that last record is itself large. */
 const FIRST_TAIL_BYTES = 16 * 1024;
-
-async function recentRecords(entry: RegistryEntry): Promise<TranscriptRecord[] | null> {
-  for (const path of transcriptCandidates(entry.home, entry.cwd, entry.sessionId)) {
-    const small = await readTranscriptTail(path, FIRST_TAIL_BYTES);
-    if (small === null) continue;
-    if (small.some((r) => r.type === 'user' || r.type === 'assistant')) return small;
-    return readTranscriptTail(path, TRANSCRIPT_TAIL_BYTES);
-  }
-  return null;
-}
 
 /**
  * Every pool session of the configured range and every dedicated session that exists: their panes in ONE batched
@@ -40,7 +29,7 @@ export async function observeQuota(ctx: Context, state: State): Promise<Observed
     const pane = panes.get(name);
     if (typeof pane !== 'string') return null; // vanished since the listing
     const entry = registry.get(name);
-    const records = entry ? await recentRecords(entry) : null;
+    const records = entry ? await transcriptTailOf(entry, { firstBytes: FIRST_TAIL_BYTES }) : null;
     const verdict = judgeLiveSession({ pane, records, processStartedAt: entry?.startedAt ?? null, now });
     return { ...verdict, session: name, sessionKind: dedicated.has(name) ? 'dedicated' : 'pool' };
   }));
