@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** fsync a directory so that a rename or create inside it survives a power cut. */
@@ -15,6 +15,18 @@ export async function fsyncDir(dir: string): Promise<void> {
 function tempNameFor(path: string): string {
   // Hidden and suffixed so that queue listings and humans both recognise it as a temp file.
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * Removes the temp files of `path` that runs killed mid-write left behind (their pid is gone): writeFileAtomic
+ * cannot clean up after a SIGKILL, so the next writer does. A live writer's temp file is left alone.
+ */
+export async function sweepTempFiles(path: string, isAlive: (pid: number) => boolean): Promise<void> {
+  const prefix = `.${basename(path)}.`;
+  for (const name of await readdir(dirname(path)).catch(() => [] as string[])) {
+    const pid = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length))?.[1] : undefined;
+    if (pid !== undefined && !isAlive(Number(pid))) await rm(join(dirname(path), name), { force: true });
+  }
 }
 
 /**

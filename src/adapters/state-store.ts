@@ -2,7 +2,8 @@ import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, FailoverError, errnoCode, errorMessage } from '../core/errors.js';
 import { emptyState, normalizeState, type State } from '../core/state.js';
-import { writeFileAtomic } from './fs-atomic.js';
+import { sweepTempFiles, writeFileAtomic } from './fs-atomic.js';
+import { processAlive } from './process.js';
 import type { LockHandle } from './lock.js';
 import type { Log } from './log.js';
 
@@ -58,6 +59,7 @@ export function createStateStore(stateDir: string, log: Log, now: () => Date): S
       lock.assertHeld();
       await mkdir(stateDir, { recursive: true, mode: 0o700 });
       await writeFileAtomic(path, JSON.stringify(state, null, 2) + '\n', 0o600);
+      await sweepTempFiles(path, processAlive);
     },
   };
 }

@@ -52,6 +52,22 @@ describe('state store', () => {
     expect(log.lines).toEqual([{ level: 'error', message: expect.stringMatching(/unreadable: not valid JSON.*moved to/) }]);
   });
 
+  it('a save removes the temp files of writers killed mid-write, never a live writer\'s', async () => {
+    const dir = join(await tempDir(), 'state');
+    const log = createMemoryLog();
+    const store = createStateStore(dir, log, now);
+    await mkdir(dir, { recursive: true });
+    const killed = execa('node', ['-e', '0']);
+    await killed;
+    const stale = `.state.json.${killed.pid}.0123abcd.tmp`;
+    const live = `.state.json.${process.pid}.89abcdef.tmp`;
+    for (const name of [stale, live]) await writeFile(join(dir, name), '{"half": ');
+    const lock = await acquireLock({ stateDir: dir, command: 'test', log });
+    await store.save(emptyState(), lock);
+    await lock.release();
+    expect((await readdir(dir)).sort()).toEqual([live, 'state.json'].sort());
+  });
+
   it('refuses a state written by a newer schema instead of guessing', () => {
     expect(normalizeState({ version: 99 })).toEqual({ ok: false, reason: 'unsupported state version 99 (this build reads 1)' });
     expect(normalizeState({ version: 1, sessions: { s: { state: 'dancing' } } })).toMatchObject({ ok: false });
