@@ -1,5 +1,5 @@
 import { cpus, totalmem } from 'node:os';
-import { table } from '../src/core/format.js';
+import { table } from '../src/base/core/format.js';
 import { met, type Figure } from './support.js';
 import { benchStartup } from './startup.js';
 import { benchScanInbox } from './scan-inbox.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTmux, type Tmux } from '../src/adapters/tmux.js';
+import { createTmux, type Tmux } from '../src/sessions/tmux.js';
 import { BIN, benchHome } from './fixtures.js';
 import { timeProcess } from './support.js';
 

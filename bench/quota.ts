@@ -1,4 +1,4 @@
-import { readPane } from '../src/core/pane.js';
+import { readPane } from '../src/claude-code/core/screen.js';
 import { cli, dispatchAll, pool, teardown, type Pool } from './pool.js';
 import { median, type Figure } from './support.js';
 

@@ -51,7 +51,7 @@ export async function benchDispatch(): Promise<Figure[]> {
   ];
 }
 
-const TMUX_MODULE = new URL('../src/adapters/tmux.js', import.meta.url).href;
+const TMUX_MODULE = new URL('../src/sessions/tmux.js', import.meta.url).href;
 const CAPTURE_SCRIPT = `
 const [moduleUrl, socket, ...names] = process.argv.slice(1);
 const { createTmux } = await import(moduleUrl);

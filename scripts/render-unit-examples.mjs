@@ -2,8 +2,8 @@
 // read (and reviewed) without installing anything. A test keeps them identical to what the code renders.
 // Run after `npm run build`: node scripts/render-unit-examples.mjs
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { EXAMPLE_INPUTS } from '../dist/src/core/systemd-example.js';
-import { renderUnits } from '../dist/src/core/systemd-units.js';
+import { EXAMPLE_INPUTS } from '../dist/src/operations/core/systemd-example.js';
+import { renderUnits } from '../dist/src/operations/core/systemd-units.js';
 
 const dir = new URL('../systemd/example/', import.meta.url).pathname;
 mkdirSync(dir, { recursive: true });

@@ -1,15 +1,15 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from './adapters/config-file.js';
-import { withLock, type LockHandle } from './adapters/lock.js';
-import { createLog, isUnderSystemd, wantsColor, type Log } from './adapters/log.js';
-import { createNotify, type Notify } from './adapters/notify.js';
-import { createOutput, type Output } from './adapters/output.js';
-import { Redactor } from './adapters/redact.js';
-import { createStateStore, type StateStore } from './adapters/state-store.js';
-import type { SecutoolsClient } from './adapters/secutools.js';
-import { createTmux, type Tmux } from './adapters/tmux.js';
-import { delegationStatus, type Config, type DelegationStatus } from './core/config.js';
+import { loadConfig } from './base/config-file.js';
+import { withLock, type LockHandle } from './base/lock.js';
+import { createLog, isUnderSystemd, wantsColor, type Log } from './base/log.js';
+import { createNotify, type Notify } from './base/notify.js';
+import { createOutput, type Output } from './base/output.js';
+import { Redactor } from './base/redact.js';
+import { createStateStore, type StateStore } from './base/state-store.js';
+import type { SecutoolsClient } from './delegation/secutools-client.js';
+import { createTmux, type Tmux } from './sessions/tmux.js';
+import { delegationStatus, type Config, type DelegationStatus } from './base/core/config.js';
 
 export interface Clock {
   now(): Date;
@@ -108,7 +108,7 @@ export function configuredContext(base: BaseContext, config: Config): Context {
     tmux: createTmux({ socket: config.tmux.socket, env: base.env, scrubEnv: [config.delegation.apiKeyEnv] }),
     withLock: (command, work) => withLock({ stateDir: paths.stateDir, command, log: base.log, waitMs: ctx.lockWaitMs }, work),
     secutools() {
-      secutoolsClient ??= import('./adapters/secutools.js').then((m) => m.secutoolsFromConfig(config, ctx.delegation(), base.log));
+      secutoolsClient ??= import('./delegation/secutools-client.js').then((m) => m.secutoolsFromConfig(config, ctx.delegation(), base.log));
       return secutoolsClient;
     },
     delegation() {

@@ -1,7 +1,7 @@
 import { Command, example, execute, runProgram, withCommonOptions, type CommonFlags } from './frame.js';
-import type { DecideOptions } from '../commands/decide.js';
-import type { DelegateResultOptions } from '../commands/delegate-result.js';
-import type { DelegateSubmitOptions } from '../commands/delegate-submit.js';
+import type { DecideOptions } from '../delegation/decide.command.js';
+import type { DelegateResultOptions } from '../delegation/delegate-result.command.js';
+import type { DelegateSubmitOptions } from '../delegation/delegate-submit.command.js';
 
 /** `ccl-delegate`: the delegation contract for bash scripts. Bare values by default, `--json` on request. */
 export function buildProgram(): Command {
@@ -25,7 +25,7 @@ export function buildProgram(): Command {
     'ccl-delegate decide inbox/refactor.md',
     'ccl-delegate decide --allow-delegation --preferred-ai GPU --json',
   ).action((file: string | undefined, options: DecideOptions & CommonFlags) =>
-    execute(() => import('../commands/decide.js'), { ...options, file }, 'none'),
+    execute(() => import('../delegation/decide.command.js'), { ...options, file }, 'none'),
   );
 
   example(
@@ -43,7 +43,7 @@ export function buildProgram(): Command {
     'ccl-delegate submit inbox/summarise-logs.md',
     'job=$(ccl-delegate submit --prompt "Summarise CVE-2024-3094" --provider gemini --priority high)',
   ).action((file: string | undefined, options: DelegateSubmitOptions & CommonFlags) =>
-    execute(() => import('../commands/delegate-submit.js'), { ...options, file }, 'config'),
+    execute(() => import('../delegation/delegate-submit.command.js'), { ...options, file }, 'config'),
   );
 
   example(
@@ -55,7 +55,7 @@ export function buildProgram(): Command {
       { dryRun: false },
     ),
     'ccl-delegate get "$job"',
-  ).action((jobId: string, options: CommonFlags) => execute(() => import('../commands/delegate-get.js'), { ...options, jobId }, 'config'));
+  ).action((jobId: string, options: CommonFlags) => execute(() => import('../delegation/delegate-get.command.js'), { ...options, jobId }, 'config'));
 
   example(
     withCommonOptions(
@@ -69,7 +69,7 @@ export function buildProgram(): Command {
     ),
     'ccl-delegate result "$job" --wait --timeout 10m > answer.md',
   ).action((jobId: string, options: DelegateResultOptions & CommonFlags) =>
-    execute(() => import('../commands/delegate-result.js'), { ...options, jobId }, 'config'),
+    execute(() => import('../delegation/delegate-result.command.js'), { ...options, jobId }, 'config'),
   );
   return program;
 }

@@ -20,7 +20,7 @@ export function buildProgram(bin: string): Command {
     ),
     'claude-failover scan-inbox --json',
     'claude-failover scan-inbox --dry-run   # report routes, move nothing',
-  ).action((options: CommonFlags) => execute(() => import('../commands/scan-inbox.js'), { ...options, dryRun: Boolean(options.dryRun) }));
+  ).action((options: CommonFlags) => execute(() => import('../queue/scan-inbox.command.js'), { ...options, dryRun: Boolean(options.dryRun) }));
 
   example(
     withCommonOptions(
@@ -37,8 +37,8 @@ export function buildProgram(bin: string): Command {
     'claude-failover dispatch --scan      # scan the inboxes, then dispatch, until nothing new arrives',
   ).action((options: CommonFlags & { scan?: boolean }) =>
     options.scan
-      ? execute(() => import('../commands/queue-pass.js'), { ...options, dryRun: false })
-      : execute(() => import('../commands/dispatch.js'), { ...options, dryRun: Boolean(options.dryRun) }),
+      ? execute(() => import('../queue/scan-and-dispatch.command.js'), { ...options, dryRun: false })
+      : execute(() => import('../sessions/dispatch.command.js'), { ...options, dryRun: Boolean(options.dryRun) }),
   );
   example(
     withCommonOptions(
@@ -49,7 +49,7 @@ export function buildProgram(bin: string): Command {
     ),
     'claude-failover reap-delegated',
     'claude-failover reap-delegated --dry-run --json   # poll and report, move nothing',
-  ).action((options: CommonFlags) => execute(() => import('../commands/reap-delegated.js'), { ...options, dryRun: Boolean(options.dryRun) }));
+  ).action((options: CommonFlags) => execute(() => import('../delegation/reap-delegated.command.js'), { ...options, dryRun: Boolean(options.dryRun) }));
   example(
     withCommonOptions(
       program
@@ -59,7 +59,7 @@ export function buildProgram(bin: string): Command {
     ),
     'claude-failover reconcile',
     'claude-failover reconcile --dry-run --json   # judge every session, change nothing',
-  ).action((options: CommonFlags) => execute(() => import('../commands/reconcile.js'), { ...options, dryRun: Boolean(options.dryRun) }));
+  ).action((options: CommonFlags) => execute(() => import('../sessions/reconcile.command.js'), { ...options, dryRun: Boolean(options.dryRun) }));
 
   example(
     withCommonOptions(
@@ -75,7 +75,7 @@ export function buildProgram(bin: string): Command {
     'claude-failover check-quota --json',
     'claude-failover check-quota --no-swap   # report verdicts, mark the account, never swap',
   ).action((options: CommonFlags & { swap?: boolean }) =>
-    execute(() => import('../commands/check-quota.js'), { ...options, swap: options.swap !== false, dryRun: Boolean(options.dryRun) }),
+    execute(() => import('../quota/check-quota.command.js'), { ...options, swap: options.swap !== false, dryRun: Boolean(options.dryRun) }),
   );
 
   example(
@@ -94,7 +94,7 @@ export function buildProgram(bin: string): Command {
     'claude-failover swap-account --to backup',
     'claude-failover swap-account --clear-partial',
   ).action((options: CommonFlags & { to?: string; clearPartial?: boolean }) =>
-    execute(() => import('../commands/swap-account.js'), { ...options, clearPartial: Boolean(options.clearPartial), dryRun: Boolean(options.dryRun) }),
+    execute(() => import('../swap/swap-account.command.js'), { ...options, clearPartial: Boolean(options.clearPartial), dryRun: Boolean(options.dryRun) }),
   );
 
   example(
@@ -107,7 +107,7 @@ export function buildProgram(bin: string): Command {
     ),
     'claude-failover validate-symlinks',
     'claude-failover validate-symlinks --fix --json',
-  ).action((options: CommonFlags & { fix?: boolean }) => execute(() => import('../commands/validate-symlinks.js'), { ...options, fix: Boolean(options.fix) }));
+  ).action((options: CommonFlags & { fix?: boolean }) => execute(() => import('../accounts/validate-symlinks.command.js'), { ...options, fix: Boolean(options.fix) }));
 
   const hook = program.command('hook').description('Claude Code hooks.');
   example(
@@ -118,7 +118,7 @@ export function buildProgram(bin: string): Command {
       { dryRun: false },
     ),
     'claude-failover hook stop   # installed as a Stop hook in <account home>/settings.json (see docs)',
-  ).action((options: CommonFlags) => execute(() => import('../commands/hook-stop.js'), { ...options, input: process.stdin }, 'none'));
+  ).action((options: CommonFlags) => execute(() => import('../sessions/hook-stop.command.js'), { ...options, input: process.stdin }, 'none'));
 
   const systemd = program.command('systemd').description('systemd user units for this machine\'s config.');
   example(
@@ -134,13 +134,13 @@ export function buildProgram(bin: string): Command {
     'claude-failover systemd install --dry-run   # print the units, change nothing',
     'claude-failover systemd install',
   ).action((options: CommonFlags) =>
-    execute(() => import('../commands/systemd.js').then((m) => ({ run: m.install, render: m.render })), { ...options, bin, dryRun: Boolean(options.dryRun) }),
+    execute(() => import('../operations/systemd.command.js').then((m) => ({ run: m.install, render: m.render })), { ...options, bin, dryRun: Boolean(options.dryRun) }),
   );
   example(
     withCommonOptions(systemd.command('uninstall').description('Disable, stop and remove the units written by `systemd install` (only those).'), { dryRun: true }),
     'claude-failover systemd uninstall',
   ).action((options: CommonFlags) =>
-    execute(() => import('../commands/systemd.js').then((m) => ({ run: m.uninstall, render: m.render })), { ...options, bin, dryRun: Boolean(options.dryRun) }),
+    execute(() => import('../operations/systemd.command.js').then((m) => ({ run: m.uninstall, render: m.render })), { ...options, bin, dryRun: Boolean(options.dryRun) }),
   );
 
   example(
@@ -156,7 +156,7 @@ export function buildProgram(bin: string): Command {
       { dryRun: false },
     ),
     'claude-failover doctor',
-  ).action((options: CommonFlags) => execute(() => import('../commands/doctor.js'), options, 'none'));
+  ).action((options: CommonFlags) => execute(() => import('../operations/doctor.command.js'), options, 'none'));
   example(
     withCommonOptions(
       program
@@ -170,7 +170,7 @@ export function buildProgram(bin: string): Command {
     ),
     'claude-failover status',
     `claude-failover status --json | jq '.sessions[] | select(.state != "idle")'`,
-  ).action((options: CommonFlags) => execute(() => import('../commands/status.js'), options));
+  ).action((options: CommonFlags) => execute(() => import('../operations/status.command.js'), options));
   return program;
 }
 

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createColors } from 'picocolors';
-import { ExitCode, FailoverError, errorMessage } from '../core/errors.js';
-import type { Style } from '../core/format.js';
+import { ExitCode, FailoverError, errorMessage } from '../base/core/errors.js';
+import type { Style } from '../base/core/format.js';
 import type { BaseContext, Context, GlobalOptions } from '../context.js';
 
 /** What a command module exports (src/commands/*): a run that returns a plain JSON-safe result, and its rendering. */

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireLock } from '../../src/adapters/lock.js';
-import { createMemoryLog } from '../../src/adapters/log.js';
-import { normalizeState, type State } from '../../src/core/state.js';
+import { acquireLock } from '../../src/base/lock.js';
+import { createMemoryLog } from '../../src/base/log.js';
+import { normalizeState, type State } from '../../src/base/core/state.js';
 import { expectSound } from '../support/invariants.js';
 import { queueFiles, submissions, waitFor } from '../support/sessions.js';
 import {

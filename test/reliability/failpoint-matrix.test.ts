@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAILPOINTS } from '../../src/adapters/failpoint.js';
+import { FAILPOINTS } from '../../src/base/failpoint.js';
 import { ALL_ROWS, QUEUE_ROWS } from './support/failpoint-rows.js';
 import { rowTitle, runRow } from './support/failpoint-run.js';
 

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lockPaths } from '../../src/adapters/lock.js';
-import { readOwner } from '../../src/adapters/lock-dir.js';
+import { lockPaths } from '../../src/base/lock.js';
+import { readOwner } from '../../src/base/lock-dir.js';
 import { expectSound } from '../support/invariants.js';
 import { queueFiles } from '../support/sessions.js';
 import {

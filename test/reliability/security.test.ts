@@ -3,7 +3,7 @@ import { lstat, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isAtPrompt, readPane } from '../../src/core/pane.js';
+import { isAtPrompt, readPane } from '../../src/claude-code/core/screen.js';
 import { CLAUDE_FAILOVER_BIN, claudeFailover, REPO_ROOT, type CliRun } from '../support/cli.js';
 import { testConfigYaml } from '../support/context.js';
 import { SecretWatch, TEST_API_KEY, delegationConfig, startSecutools } from '../support/delegation.js';

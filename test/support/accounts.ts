@@ -1,9 +1,9 @@
 import { mkdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { shellQuote } from '../../src/core/launch.js';
-import { isAtPrompt, readPane } from '../../src/core/pane.js';
-import { normalizeState, type State } from '../../src/core/state.js';
+import { shellQuote } from '../../src/claude-code/core/launch.js';
+import { isAtPrompt, readPane } from '../../src/claude-code/core/screen.js';
+import { normalizeState, type State } from '../../src/base/core/state.js';
 import { systemClock } from '../../src/context.js';
 import { claudeFailover } from './cli.js';
 import { makeTestContext, testConfigYaml } from './context.js';

@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { createMemoryLog } from '../../src/adapters/log.js';
-import { Redactor } from '../../src/adapters/redact.js';
-import { buildConfig, type Config } from '../../src/core/config.js';
+import { createMemoryLog } from '../../src/base/log.js';
+import { Redactor } from '../../src/base/redact.js';
+import { buildConfig, type Config } from '../../src/base/core/config.js';
 import { configuredContext, type Clock, type Context } from '../../src/context.js';
 
 export interface TestContextOptions {

@@ -2,7 +2,7 @@ import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { expect } from 'vitest';
 import type { FakeSecutools } from '../../src/fakes/secutools-server.js';
-import { normalizeState, type State } from '../../src/core/state.js';
+import { normalizeState, type State } from '../../src/base/core/state.js';
 import { recordFigure, type FigureName } from './figures.js';
 import { submissions } from './sessions.js';
 

@@ -1,7 +1,7 @@
 import { lstat, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { readPane } from '../../../src/core/pane.js';
+import { readPane } from '../../../src/claude-code/core/screen.js';
 import { POOL, exhaust } from '../../support/accounts.js';
 import { queueFiles, registryEntries, submissionCount, waitFor } from '../../support/sessions.js';
 import { expectExit, readState, type FailpointRow } from './failpoint-run.js';

@@ -1,9 +1,9 @@
 import { readFile, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { expect } from 'vitest';
-import { FAILPOINTS } from '../../../src/adapters/failpoint.js';
-import { FOOTER_MARK } from '../../../src/core/footer.js';
-import { normalizeState, type State } from '../../../src/core/state.js';
+import { FAILPOINTS } from '../../../src/base/failpoint.js';
+import { FOOTER_MARK } from '../../../src/queue/core/footer.js';
+import { normalizeState, type State } from '../../../src/base/core/state.js';
 import { DEDICATED, OTHER, liveIn } from '../../support/accounts.js';
 import { expectSound } from '../../support/invariants.js';
 import { queueFiles, submissionCount, submissions, waitFor } from '../../support/sessions.js';

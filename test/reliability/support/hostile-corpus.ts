@@ -1,6 +1,6 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FOOTER_MARK } from '../../../src/core/footer.js';
+import { FOOTER_MARK } from '../../../src/queue/core/footer.js';
 import { REPO_ROOT } from '../../support/cli.js';
 
 /**

@@ -2,7 +2,7 @@ import { mkdir, open, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { MAX_TASK_BYTES } from '../../../src/core/task.js';
+import { MAX_TASK_BYTES } from '../../../src/queue/core/task.js';
 import type { HostileInput } from './hostile-corpus.js';
 
 /**

@@ -1,0 +1,65 @@
+import { mkdir, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ExitCode, FailoverError, errnoCode, errorMessage } from './core/errors.js';
+import { emptyState, normalizeState, type State } from './core/state.js';
+import { sweepTempFiles, writeFileAtomic } from './fs-atomic.js';
+import { processAlive } from './process.js';
+import type { LockHandle } from './lock.js';
+import type { Log } from './log.js';
+
+export interface StateStore {
+  readonly path: string;
+  /**
+   * The current state; a missing file is a fresh state. A corrupt one is reported and read as a fresh state; it is
+   * moved aside only by a caller holding the lock: a reader without it (status, a dry run) could otherwise move a good
+   * file that a locked writer put in place between its read and its rename.
+   */
+  load(lock?: LockHandle): Promise<State>;
+  /** Writes atomically and durably. Needs the lock: a lost lock aborts here, before anything is written. */
+  save(state: State, lock: LockHandle): Promise<void>;
+}
+
+export function createStateStore(stateDir: string, log: Log, now: () => Date): StateStore {
+  const path = join(stateDir, 'state.json');
+  return {
+    path,
+    async load(lock) {
+      await mkdir(stateDir, { recursive: true, mode: 0o700 });
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (error) {
+        if (errnoCode(error) === 'ENOENT') return emptyState();
+        // Not a file we can read (a directory, no permission): nothing is moved, the operator decides.
+        throw new FailoverError(ExitCode.failed, 'state-unreadable', `cannot read the state file ${path}: ${errnoCode(error) ?? errorMessage(error)}`, {
+          hint: `${path} must be a regular file readable by this user; move it away to start with a fresh state`,
+        });
+      }
+      let parsed;
+      try {
+        parsed = normalizeState(JSON.parse(text));
+      } catch (error) {
+        parsed = { ok: false as const, reason: `not valid JSON (${errorMessage(error)})` };
+      }
+      if (parsed.ok) return parsed.state;
+      if (!lock) {
+        log.error(`state file ${path} is unreadable: ${parsed.reason}. Read as a fresh state; the next command that changes anything moves it aside.`);
+        return emptyState();
+      }
+      lock.assertHeld();
+      const aside = `${path}.corrupt-${now().toISOString().replace(/[:.]/g, '-')}`;
+      await rename(path, aside);
+      log.error(`state file ${path} is unreadable: ${parsed.reason}. It was moved to ${aside} and a fresh state started. ` +
+        'Tasks that were running (inbox/*.md.dispatched) are now unknown to it: scan-inbox lists them and nothing touches them; ' +
+        'check each one, then move it to done/ or rename it back to .md, and /exit a pool session still running it. ' +
+        'Counters restart at 0.');
+      return emptyState();
+    },
+    async save(state, lock) {
+      lock.assertHeld();
+      await mkdir(stateDir, { recursive: true, mode: 0o700 });
+      await writeFileAtomic(path, JSON.stringify(state, null, 2) + '\n', 0o600);
+      await sweepTempFiles(path, processAlive);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { registryByTmuxSession, transcriptTailOf } from '../claude-code/registry.js';
+import { poolSessionNames } from '../base/core/config.js';
+import { judgeLiveSession } from './core/evidence.js';
+import type { SessionVerdict } from './core/classify.js';
+import { registryHomes } from '../sessions/core/session-record.js';
+import type { State } from '../base/core/state.js';
+import type { Context } from '../context.js';
+
+/** What check-quota reads of the fleet: two tmux calls whatever the number of sessions, plus small file reads. */
+export interface ObservedVerdict extends SessionVerdict {
+  sessionKind: 'pool' | 'dedicated';
+}
+
+/** The newest turn is at the end: a small read is enough unless that last record is itself large. */
+const FIRST_TAIL_BYTES = 16 * 1024;
+
+/**
+ * Every pool session of the configured range and every dedicated session that exists: their panes in ONE batched
+ * capture, Claude Code's registry of every account home, and the newest transcript turn of each live session.
+ */
+export async function observeQuota(ctx: Context, state: State): Promise<ObservedVerdict[]> {
+  const existing = new Set(await ctx.tmux.listSessions());
+  const dedicated = new Set(ctx.config.pool.dedicated.map((d) => d.session));
+  const names = [...poolSessionNames(ctx.config.pool.autonomous), ...dedicated].filter((name) => existing.has(name));
+  const panes = await ctx.tmux.captureMany(names);
+  const registry = await registryByTmuxSession(registryHomes(ctx.config, state));
+  const now = ctx.clock.now();
+  const observed = await Promise.all(names.map(async (name): Promise<ObservedVerdict | null> => {
+    const pane = panes.get(name);
+    if (typeof pane !== 'string') return null; // vanished since the listing
+    const entry = registry.get(name);
+    const records = entry ? await transcriptTailOf(entry, { firstBytes: FIRST_TAIL_BYTES }) : null;
+    const verdict = judgeLiveSession({ pane, records, processStartedAt: entry?.startedAt ?? null, now });
+    return { ...verdict, session: name, sessionKind: dedicated.has(name) ? 'dedicated' : 'pool' };
+  }));
+  return observed.filter((o): o is ObservedVerdict => o !== null);
+}

@@ -1,0 +1,64 @@
+import { claudeRunning, isAtPrompt, type PaneReading } from '../../claude-code/core/screen.js';
+
+/**
+ * Is a working session's task finished? DESIGN §7, strongest evidence first: the Stop-hook signal file, then
+ * Claude Code's own registry status back to idle after the dispatch, then the pane showing the empty prompt with
+ * no busy marker on two consecutive polls. A turn that ended in an API error (usage limit, overload) is never
+ * "finished": the work was not done, and check-quota / swap own what happens next.
+ */
+export interface CompletionInput {
+  sessionExists: boolean;
+  /** When the Stop hook wrote the signal file (epoch ms), or null. */
+  signalAtMs: number | null;
+  /** The live registry entry of the session, or null when none (Claude Code not running, or an older version). */
+  registry: { status: string; statusUpdatedAt: number | null } | null;
+  /** One or two consecutive readings of the pane, oldest first; empty when the capture failed. */
+  panes: PaneReading[];
+  /** The pane's foreground process is its shell (tmux `pane_current_command`): nothing runs there. */
+  atShell: boolean;
+  /** The transcript's newest main-chain record after the submission is an API error. */
+  apiError: boolean;
+  submittedAtMs: number;
+  nowMs: number;
+  /** Pane fingerprint now, and the one recorded with when it last changed (stall detection). */
+  digest: string | null;
+  previousDigest: string | null;
+  paneChangedAtMs: number | null;
+  idleTimeoutMs: number;
+}
+
+export type Evidence = 'signal' | 'registry' | 'pane';
+
+export type Verdict =
+  | { kind: 'finished'; evidence: Evidence }
+  /** The pane alone says finished: look once more before believing it. */
+  | { kind: 'confirm' }
+  | { kind: 'working'; digestChanged: boolean }
+  | { kind: 'stalled'; idleMs: number }
+  | { kind: 'limited' }
+  | { kind: 'died'; reason: string };
+
+/** A pane is trusted as "finished" only this long after the submission: Claude Code needs a moment to go busy. */
+export const PANE_GRACE_MS = 3000;
+
+export function judgeCompletion(input: CompletionInput): Verdict {
+  if (!input.sessionExists) return { kind: 'died', reason: 'the tmux session is gone' };
+  const latest = input.panes[input.panes.length - 1];
+  if (input.apiError || latest?.limitBanner) return { kind: 'limited' };
+  if (input.signalAtMs !== null && input.signalAtMs >= input.submittedAtMs) return { kind: 'finished', evidence: 'signal' };
+  const registry = input.registry;
+  if (registry && registry.status === 'idle' && (registry.statusUpdatedAt ?? 0) > input.submittedAtMs) {
+    return { kind: 'finished', evidence: 'registry' };
+  }
+  if (!registry && !claudeRunning(latest, input.atShell)) return { kind: 'died', reason: 'Claude Code is no longer running in the pane' };
+  const paneSaysDone = input.panes.length > 0 && input.panes.every(isAtPrompt) && input.nowMs - input.submittedAtMs >= PANE_GRACE_MS;
+  // A registry that reports busy outranks the screen.
+  if (paneSaysDone && registry?.status !== 'busy') return input.panes.length >= 2 ? { kind: 'finished', evidence: 'pane' } : { kind: 'confirm' };
+
+  const digestChanged = input.digest !== null && input.digest !== input.previousDigest;
+  if (!digestChanged && input.paneChangedAtMs !== null) {
+    const idleMs = input.nowMs - input.paneChangedAtMs;
+    if (idleMs >= input.idleTimeoutMs) return { kind: 'stalled', idleMs };
+  }
+  return { kind: 'working', digestChanged };
+}

@@ -1,0 +1,140 @@
+import type { Account } from '../../base/core/config.js';
+import { shellQuote, typeable } from '../../claude-code/core/launch.js';
+import type { AccountRecord, SessionRecord } from '../../base/core/state.js';
+import type { JournalSession } from './journal.js';
+import { isUuid } from '../../base/core/uuid.js';
+
+/**
+ * The swap's decisions (DESIGN §9), pure: which account to move to, which sessions the swap stops and how each
+ * comes back, and the command line that resumes a dedicated session's conversation under the new home.
+ */
+
+export type TargetChoice =
+  | { ok: true; target: Account; warning: string | null }
+  /** `--to` names no configured account: a usage error. */
+  | { ok: false; code: 'unknown-account'; message: string }
+  /** Nothing to move to: every other account is exhausted, or there is no other account. */
+  | { ok: false; code: 'all-exhausted'; message: string; earliestReset: string | null };
+
+export interface TargetInput {
+  accounts: readonly Account[];
+  active: Account;
+  records: Readonly<Record<string, AccountRecord>>;
+  now: Date;
+  /** `--to NAME`, or null for "the next one in order". */
+  requested: string | null;
+}
+
+/** Until when an account is exhausted (ISO), or null when it is usable now. */
+export function exhaustedUntil(record: AccountRecord | undefined, now: Date): string | null {
+  const until = record?.exhaustedUntil;
+  if (typeof until !== 'string') return null;
+  const at = Date.parse(until);
+  return Number.isNaN(at) || at <= now.getTime() ? null : new Date(at).toISOString();
+}
+
+/**
+ * `--to` when given (an exhausted one is allowed, with a warning: the operator knows something we do not);
+ * otherwise the next account after the active one in failover order, wrapping around, that is not exhausted.
+ */
+export function chooseTarget(input: TargetInput): TargetChoice {
+  const { accounts, active, records, now } = input;
+  if (input.requested !== null) {
+    const target = accounts.find((a) => a.name === input.requested);
+    if (!target) {
+      return { ok: false, code: 'unknown-account', message: `--to ${input.requested}: no such account (configured: ${accounts.map((a) => a.name).join(', ')})` };
+    }
+    const until = exhaustedUntil(records[target.name], now);
+    return { ok: true, target, warning: until ? `${target.name} is marked exhausted until ${until}; swapping to it as asked` : null };
+  }
+  const start = Math.max(0, accounts.findIndex((a) => a.name === active.name));
+  const others = [...accounts.slice(start + 1), ...accounts.slice(0, start)].filter((a) => a.name !== active.name);
+  const usable = others.find((a) => exhaustedUntil(records[a.name], now) === null);
+  if (usable) return { ok: true, target: usable, warning: null };
+  if (others.length === 0) {
+    return { ok: false, code: 'all-exhausted', earliestReset: null, message: `no other account to swap to (only ${active.name} is configured)` };
+  }
+  // The earliest moment any account (the active one included) becomes usable again.
+  const resets = accounts.map((a) => exhaustedUntil(records[a.name], now)).filter((u): u is string => u !== null).sort();
+  const earliest = resets[0] ?? null;
+  return { ok: false, code: 'all-exhausted', earliestReset: earliest, message: `all accounts exhausted until ${earliest ?? 'an unknown time'}` };
+}
+
+/** What the swap sees of one configured session before it stops it. */
+export interface SessionFacts {
+  name: string;
+  kind: 'pool' | 'dedicated';
+  /** The configured project of a dedicated session (null for pool sessions). */
+  project: string | null;
+  /** The state's record (pool sessions; dedicated ones may have one too). */
+  record: SessionRecord | undefined;
+  /** Claude Code's live registry entry for this tmux session, if any. */
+  registry: { sessionId: string; cwd: string } | null;
+  /** The validated `--resume <uuid>` hint on the pane, if any. */
+  paneHint: string | null;
+  /** A menu (e.g. the usage-limit one) is open: Escape before anything else. */
+  menu: boolean;
+}
+
+export interface SessionPlan {
+  /** Every existing configured session, as the journal records it. */
+  sessions: JournalSession[];
+  /** Sessions with an open menu to dismiss before they are stopped. */
+  menus: string[];
+}
+
+const uuidOrNull = (value: unknown): string | null => (isUuid(value) ? value.toLowerCase() : null);
+
+/** A pool session holding a task (running, stalled, or launched by a dispatch that was killed). */
+function heldTask(record: SessionRecord | undefined): string | null {
+  if (!record || typeof record.task !== 'string' || record.state === 'idle' || record.state === 'failed') return null;
+  return record.task;
+}
+
+/**
+ * Which conversation each session resumes after the swap (DESIGN §7, §9): the live registry entry, else the pane's
+ * resume hint, else (a pool session whose dispatch was interrupted) the id that dispatch had taken; only validated
+ * UUIDs. Idle pool sessions keep nothing: they come back fresh. Dedicated sessions keep their conversation's folder.
+ */
+export function planSwapSessions(facts: readonly SessionFacts[], operatorHome: string): SessionPlan {
+  const sessions: JournalSession[] = [];
+  for (const fact of facts) {
+    const fromRegistry = uuidOrNull(fact.registry?.sessionId) ?? fact.paneHint;
+    if (fact.kind === 'pool') {
+      const task = heldTask(fact.record);
+      const launch = (fact.record as { launch?: { resumeId?: unknown } | null } | undefined)?.launch;
+      sessions.push({
+        name: fact.name,
+        kind: 'pool',
+        cwd: operatorHome,
+        resumeId: task ? (fromRegistry ?? uuidOrNull(launch?.resumeId)) : null,
+        task,
+        project: task ? fact.record?.project ?? null : null,
+        stopped: false,
+        launching: false,
+        done: false,
+      });
+    } else {
+      const cwd = fact.registry && fact.registry.cwd.startsWith('/') ? fact.registry.cwd : (fact.project as string);
+      sessions.push({ name: fact.name, kind: 'dedicated', cwd, resumeId: fromRegistry, task: null, project: fact.project, stopped: false, launching: false, done: false });
+    }
+  }
+  return { sessions, menus: facts.filter((f) => f.menu).map((f) => f.name) };
+}
+
+export interface ResumeSpec {
+  cwd: string;
+  home: string;
+  claudeCommand: string;
+  resumeId: string;
+}
+
+/**
+ * `cd '<cwd>' && CLAUDE_CONFIG_DIR='<home>' <claude_command> --dangerously-skip-permissions --resume <uuid>`: the
+ * conversation continues where it was, under the new account. `cd` because Claude Code looks the transcript up by
+ * folder; no `--model`, because a dedicated session is the operator's and keeps Claude Code's own default.
+ */
+export function resumeCommandLine(spec: ResumeSpec): string {
+  if (!isUuid(spec.resumeId)) throw new Error(`not a session UUID: ${JSON.stringify(spec.resumeId)}`);
+  return typeable([`cd ${shellQuote(spec.cwd)} &&`, `CLAUDE_CONFIG_DIR=${shellQuote(spec.home)}`, spec.claudeCommand, '--dangerously-skip-permissions', '--resume', spec.resumeId].join(' '));
+}

@@ -1,0 +1,180 @@
+import { lstat, mkdir, readFile, rm } from 'node:fs/promises';
+import { registryByTmuxSession } from '../claude-code/registry.js';
+import { failpoint } from '../base/failpoint.js';
+import { writeFileAtomic } from '../base/fs-atomic.js';
+import { unclaimTask } from '../queue/files.js';
+import { poolSessionNames } from '../base/core/config.js';
+import { errorMessage } from '../base/core/errors.js';
+import { readPane } from '../claude-code/core/screen.js';
+import { idleAfter, registryHomes } from '../sessions/core/session-record.js';
+import { idleSession, type SessionRecord, type State } from '../base/core/state.js';
+import type { JournalSession, SwapJournal } from './core/journal.js';
+import { resumeCommandLine, type SessionFacts } from './core/plan.js';
+import type { Context } from '../context.js';
+import { pollUntil, resumeFilePath, signalPath } from '../sessions/lifecycle.js';
+
+/** The session side of a swap: what is running, stopping it, and bringing it back under a home. */
+
+export interface SessionOutcome {
+  session: string;
+  kind: 'pool' | 'dedicated';
+  resumeId: string | null;
+  /** recreated: a fresh pool shell; resumed: `--resume` typed; at-shell: no id, left at the shell; left-running:
+   *  never stopped (the swap was rolled back before it got there); failed: see error. */
+  action: 'recreated' | 'resumed' | 'at-shell' | 'left-running' | 'failed';
+  /** The task file put back in the inbox, for a pool session that was working. */
+  requeued: string | null;
+  error: string | null;
+}
+
+/** Every configured session (pool range + dedicated) that exists, read with one batched tmux call. */
+export async function observeSwapSessions(ctx: Context, state: State): Promise<SessionFacts[]> {
+  const existing = new Set(await ctx.tmux.listSessions());
+  const dedicated = ctx.config.pool.dedicated;
+  const names = [...poolSessionNames(ctx.config.pool.autonomous), ...dedicated.map((d) => d.session)].filter((n) => existing.has(n));
+  const panes = await ctx.tmux.inspectMany(names);
+  const registry = await registryByTmuxSession(registryHomes(ctx.config, state));
+  return names.flatMap((name): SessionFacts[] => {
+    const pane = panes.get(name);
+    if (pane == null) return []; // vanished since the listing: nothing to stop, nothing to bring back
+    const reading = readPane(pane.text);
+    const entry = registry.get(name);
+    const project = dedicated.find((d) => d.session === name)?.project ?? null;
+    return [{
+      name,
+      kind: project === null ? 'pool' : 'dedicated',
+      project,
+      record: state.sessions[name],
+      registry: entry ? { sessionId: entry.sessionId, cwd: entry.cwd } : null,
+      paneHint: reading.resumeHint,
+      menu: reading.menu,
+    }];
+  });
+}
+
+/** `<resume_dir>/<session>-resume-id.txt` for every session with a conversation to resume (atomic writes). */
+export async function writeResumeFiles(ctx: Context, sessions: readonly JournalSession[]): Promise<void> {
+  const withIds = sessions.filter((s) => s.resumeId !== null);
+  if (withIds.length === 0) return;
+  await mkdir(ctx.paths.resumeDir, { recursive: true, mode: 0o700 });
+  for (const session of withIds) await writeFileAtomic(resumeFilePath(ctx, session.name), `${session.resumeId}\n`, 0o600);
+}
+
+/** Removes a resume file this swap wrote, and only if it still holds the id we wrote (never a newer one). */
+async function forgetResumeFile(ctx: Context, session: JournalSession): Promise<void> {
+  if (session.resumeId === null) return;
+  const path = resumeFilePath(ctx, session.name);
+  const text = await readFile(path, 'utf8').catch(() => null);
+  if (text?.trim().toLowerCase() === session.resumeId) await rm(path, { force: true });
+}
+
+/** How long the stopped Claude Codes get to exit before their conversations are resumed elsewhere. */
+const EXIT_WAIT_MS = 5000;
+
+/**
+ * Dismisses open menus (Escape), then kills the configured sessions named in the journal, and nothing else:
+ * every target is exact. Then waits (bounded) until their Claude Codes have left the registry, so a conversation is
+ * never resumed while its old process may still be writing to it.
+ */
+export async function stopSessions(ctx: Context, state: State, sessions: readonly JournalSession[], menus: readonly string[]): Promise<void> {
+  for (const name of menus) {
+    await ctx.tmux.sendKeys(name, 'Escape').catch((error: unknown) => ctx.log.debug(`${name}: Escape failed (${errorMessage(error)})`));
+  }
+  for (const session of sessions) {
+    await ctx.tmux.killSession(session.name);
+    ctx.log.info(`${session.name}: stopped for the swap${session.resumeId ? ` (conversation ${session.resumeId} saved)` : ''}`);
+  }
+  const names = new Set(sessions.map((s) => s.name));
+  const gone = await pollUntil(EXIT_WAIT_MS, 100, async () => {
+    const live = await registryByTmuxSession(registryHomes(ctx.config, state));
+    return [...names].some((name) => live.has(name)) ? undefined : true;
+  });
+  if (!gone) ctx.log.warn(`some stopped Claude Code processes had not exited after ${EXIT_WAIT_MS / 1000}s; continuing`);
+}
+
+/** Puts a claimed task back in the inbox (unclaimTask finishes one a killed run left half done). */
+async function requeueClaimed(claimed: string): Promise<string | null> {
+  const held = await lstat(claimed).catch(() => null);
+  if (!held) return null; // already back, or finished and moved by reconcile
+  return unclaimTask(claimed);
+}
+
+/**
+ * Brings the journal's sessions back under `home`, idempotently, so a killed run is finished by the next one:
+ * - a session the swap never stopped is left running (only the resume file written for it goes);
+ * - pool sessions come back as fresh shells, idle; the task each was working on goes back to the inbox without
+ *   counting an attempt (a usage limit is not the task's fault) and resumes with `--resume` at its next dispatch;
+ * - dedicated sessions come back in their folder and, with a saved id, resume their conversation under `home` —
+ *   typed at most once (the intent is saved first); without an id they stay at the shell.
+ * `save` persists the state (with the journal) under the caller's lock.
+ */
+export async function restoreSessions(ctx: Context, state: State, journal: SwapJournal, home: string, save: () => Promise<void>): Promise<SessionOutcome[]> {
+  const outcomes: SessionOutcome[] = [];
+  const outcome = (s: JournalSession, action: SessionOutcome['action'], extra: Partial<SessionOutcome> = {}): void =>
+    void outcomes.push({ session: s.name, kind: s.kind, resumeId: s.resumeId, action, requeued: null, error: null, ...extra });
+  const pending = journal.sessions.filter((s) => !s.done);
+  // One listing for the pass (only the stopped sessions may need creating): only this run, under the lock, creates
+  // them, each at most once.
+  const existing = new Set(pending.some((s) => s.stopped) ? await ctx.tmux.listSessions() : []);
+
+  for (const s of pending.filter((p) => !p.stopped)) {
+    await forgetResumeFile(ctx, s);
+    s.done = true;
+    outcome(s, 'left-running');
+  }
+
+  // Pool sessions: release their records first (saved), then the tasks, then fresh shells.
+  const pool = pending.filter((s) => s.stopped && s.kind === 'pool');
+  const now = ctx.clock.now();
+  for (const s of pool) {
+    const record = state.sessions[s.name];
+    // A record written after the swap began belongs to a later dispatch, not to this swap.
+    if (record && Date.parse(record.since) <= Date.parse(journal.startedAt)) state.sessions[s.name] = idleAfter(record, now);
+  }
+  if (pool.length > 0) await save();
+  for (const s of pool) {
+    try {
+      const heldElsewhere = s.task !== null && Object.values(state.sessions).some((r) => r.task === s.task);
+      const requeued = s.task !== null && !heldElsewhere ? await requeueClaimed(s.task) : null;
+      if (!existing.has(s.name)) await ctx.tmux.newSession(s.name, { cwd: s.cwd });
+      state.sessions[s.name] ??= idleSession(now);
+      // The saved conversation is this task's: dispatch gives the task back to this session, and nothing else to it.
+      if (requeued && s.resumeId !== null) (state.sessions[s.name] as SessionRecord).resumeFor = requeued;
+      await rm(signalPath(ctx, s.name), { force: true });
+      if (requeued) ctx.log.info(`${s.name}: ${requeued} back in the inbox${s.resumeId ? `; it resumes conversation ${s.resumeId} at its next dispatch` : ''}`);
+      outcome(s, 'recreated', { requeued });
+    } catch (error) {
+      ctx.log.error(`${s.name}: could not be brought back: ${errorMessage(error)}`);
+      outcome(s, 'failed', { error: errorMessage(error) });
+    }
+    s.done = true;
+  }
+  if (pool.length > 0) await save();
+  failpoint('swap-account:after-pool');
+
+  for (const s of pending.filter((p) => p.stopped && p.kind === 'dedicated')) {
+    try {
+      if (!existing.has(s.name)) await ctx.tmux.newSession(s.name, { cwd: s.cwd });
+      if (s.resumeId === null) {
+        ctx.log.warn(`${s.name}: no conversation id was found; left at its shell (never launched blind)`);
+        outcome(s, 'at-shell');
+      } else if (s.launching) {
+        // A previous run typed it and was killed before recording that it had: never type it twice.
+        outcome(s, 'resumed');
+      } else {
+        s.launching = true;
+        await save();
+        await ctx.tmux.sendLine(s.name, resumeCommandLine({ cwd: s.cwd, home, claudeCommand: ctx.config.dispatch.claudeCommand, resumeId: s.resumeId }));
+        failpoint('swap-account:after-dedicated-launch');
+        ctx.log.info(`${s.name}: resuming conversation ${s.resumeId} under ${home}`);
+        outcome(s, 'resumed');
+      }
+    } catch (error) {
+      ctx.log.error(`${s.name}: could not be brought back: ${errorMessage(error)}`);
+      outcome(s, 'failed', { error: errorMessage(error) });
+    }
+    s.done = true;
+    await save();
+  }
+  return outcomes;
+}

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { judgeCompletion, type CompletionInput } from '../../../src/sessions/core/completion.js';
+import { readPane } from '../../../src/claude-code/core/screen.js';
+import { judgeLiveSession, newestTurnRecord } from '../../../src/quota/core/evidence.js';
+import { paneShowsUsageLimit } from '../../../src/quota/core/classify.js';
+
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/claude-code/${name}`, import.meta.url), 'utf8');
+const LIMIT_5H = fixture('usage-limit-5h.txt');
+const RECORD = JSON.parse(fixture('transcript-usage-limit-record.json')) as Record<string, unknown>;
+const RULE = '─'.repeat(100);
+const screen = (...lines: string[]) => ['', ...lines, '', RULE, '❯ ', RULE, '  ⏵⏵ bypass permissions on (shift+tab to cycle)'].join('\n');
+/** A finished turn with `notice` in the footer under the input box, where Claude Code shows its banners. */
+const footer = (notice: string) => ['', '● Done.', '', RULE, '❯ ', RULE, `  ${notice}`, '  ⏵⏵ bypass permissions on (shift+tab to cycle)'].join('\n');
+
+describe('one notion of "this pane shows a usage limit" (check-quota and reconcile alike)', () => {
+  it('the captured limit screen is one, the other captured screens are not', () => {
+    expect(paneShowsUsageLimit(LIMIT_5H)).toBe(true);
+    for (const name of ['idle-prompt.txt', 'busy-working.txt', 'turn-done.txt', 'after-exit-resume-hint.txt']) expect(paneShowsUsageLimit(fixture(name)), name).toBe(false);
+  });
+
+  it('subagent limits, extra usage, warnings and quota words in the conversation are not', () => {
+    for (const text of [
+      screen('● Concurrent subagent limit reached · waiting for a slot'),
+      footer('⚠ Concurrent subagent limit reached'),
+      footer('⚠ 5-hour limit reached · continuing with extra usage'),
+      screen('● Approaching usage limit (95%) · resets 3pm'),
+      screen('❯ grep "usage limit reached" logs/', '● Found 3 lines: Usage limit reached · resets 3pm'),
+    ]) expect(paneShowsUsageLimit(text), text).toBe(false);
+  });
+
+  it('a server error in the same tail vetoes it', () => {
+    expect(paneShowsUsageLimit(screen('⎿  Usage limit reached · resets 3pm', '⎿  API Error: 529 {"type":"overloaded_error"}'))).toBe(false);
+  });
+
+  const base: CompletionInput = {
+    sessionExists: true, signalAtMs: null, registry: { status: 'idle', statusUpdatedAt: 2_000 }, panes: [], atShell: false, apiError: false,
+    submittedAtMs: 1_000, nowMs: 60_000, digest: null, previousDigest: null, paneChangedAtMs: null, idleTimeoutMs: 3_600_000,
+  };
+  it('reconcile: a turn ending on the limit screen is "limited"; subagent-limit or extra-usage banners are not', () => {
+    expect(judgeCompletion({ ...base, panes: [readPane(LIMIT_5H)] })).toEqual({ kind: 'limited' });
+    for (const notice of ['⚠ Concurrent subagent limit reached', '⚠ Weekly limit reached · continuing with extra usage']) {
+      expect(judgeCompletion({ ...base, panes: [readPane(footer(notice))] }), notice).toEqual({ kind: 'finished', evidence: 'registry' });
+    }
+  });
+});
+
+describe('judgeLiveSession', () => {
+  const now = new Date((RECORD.apiErrorParams as { rate_limit_info: { resetsAt: number } }).rate_limit_info.resetsAt * 1000 - 3_600_000);
+  const recordAt = Date.parse(String(RECORD.timestamp));
+  const records = [{ type: 'user', timestamp: RECORD.timestamp }, RECORD, { type: 'system', subtype: 'x' }];
+
+  it('the newest turn is the last user or assistant record (system records say nothing)', () => {
+    expect(newestTurnRecord(records)).toBe(RECORD);
+    expect(newestTurnRecord([{ type: 'summary' }])).toBeNull();
+  });
+
+  it('the usage-limit record of the live process confirms the limit with its exact reset', () => {
+    const verdict = judgeLiveSession({ pane: LIMIT_5H, records, processStartedAt: recordAt - 60_000, now });
+    expect(verdict).toMatchObject({ kind: 'limit', source: 'transcript', pattern: 'transcript-rate-limit' });
+  });
+
+  it('a process started after its newest turn (a resumed conversation) shows history, not a limit', () => {
+    const verdict = judgeLiveSession({ pane: LIMIT_5H, records, processStartedAt: recordAt + 1000, now });
+    expect(verdict).toMatchObject({ kind: 'clear', pattern: null, note: expect.stringContaining('history') });
+  });
+
+  it('without a registry start time or a transcript, the pane alone decides', () => {
+    expect(judgeLiveSession({ pane: LIMIT_5H, records: null, processStartedAt: Date.now(), now, defaultZone: 'UTC' }).kind).toMatch(/limit|suspected/);
+    expect(judgeLiveSession({ pane: LIMIT_5H, records, processStartedAt: null, now }).kind).toBe('limit');
+  });
+});
