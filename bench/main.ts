@@ -6,7 +6,7 @@ import { benchScanInbox } from './scan-inbox.js';
 import { removeBenchHomes } from './fixtures.js';
 
 /**
- * `npm run bench` (DESIGN §12): each area contributes figures measured on generated data, whole processes run the way
+ * `npm run bench`: each area contributes figures measured on generated data, whole processes run the way
  * systemd runs them, each next to its floor measured in the same run. One table at the end: figure, median, floor,
  * ratio, goal, met. Benchmarks report, they never fail the build: goals are read, not asserted.
  * `npm run bench -- scan-inbox dispatch` runs only the named suites.

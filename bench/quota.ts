@@ -3,7 +3,7 @@ import { cli, dispatchAll, pool, teardown, type Pool } from './pool.js';
 import { median, type Figure } from './support.js';
 
 /**
- * DESIGN §12 for check-quota, on a private tmux server with the fake `claude`: `check-quota --no-swap` over 20
+ * The check-quota figure, on a private tmux server with the fake `claude`: `check-quota --no-swap` over 20
  * sessions that all show a usage limit vs over 1 (tmux is asked in one batch, transcripts are read by their tail:
  * goal ≤ 1.5x), and its peak memory (goal < 100 MB).
  */

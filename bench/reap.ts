@@ -36,7 +36,7 @@ async function reapOnce(server: FakeSecutools, jobs = JOBS) {
 }
 
 /**
- * reap-delegated of 200 jobs on a platform answering in 50 ms (DESIGN §12: under 1.5 s, bounded concurrency), and how
+ * reap-delegated of 200 jobs on a platform answering in 50 ms (under 1.5 s, bounded concurrency), and how
  * its time grows from 50 jobs.
  */
 export async function benchReap(): Promise<Figure[]> {

@@ -4,7 +4,7 @@ import { cli, dispatchAll, pool, teardown, type Pool } from './pool.js';
 import { median, timeProcess, type Figure, type ProcessRun } from './support.js';
 
 /**
- * DESIGN §12 for the sessions area, on a private tmux server with the fake `claude`:
+ * The figures of the sessions area, on a private tmux server with the fake `claude`:
  * - dispatch of 10 tasks into 10 free sessions vs 1 into 1 (launches run in parallel: goal ≤ 1.5x);
  * - a reconcile pass over 20 working sessions vs over 1 (tmux is asked in batches: goal ≤ 1.5x), and the batched
  *   capture itself (20 panes in one tmux call) vs capturing 1 pane;

@@ -9,7 +9,7 @@ async function medianRun(command: string, args: string[], env: NodeJS.ProcessEnv
   return { ms: median(runs.map((r) => r.ms)), peakMb: Math.max(...runs.map((r) => r.peakMb)) };
 }
 
-/** Start-up (DESIGN §12): the CLI next to `node -e 0`, median of several runs each. */
+/** Start-up: the CLI next to `node -e 0`, median of several runs each. */
 export async function benchStartup(): Promise<Figure[]> {
   const { home, config } = await benchHome(1);
   const env = { HOME: home, CLAUDE_FAILOVER_CONFIG: config };

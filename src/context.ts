@@ -40,14 +40,14 @@ export interface Context extends BaseContext {
   config: Config;
   paths: Paths;
   state: StateStore;
-  /** Runs `work` under the state lock (DESIGN §11); contention → exit 75. */
+  /** Runs `work` under the state lock; contention → exit 75. */
   withLock<T>(command: string, work: (lock: LockHandle) => Promise<T>): Promise<T>;
   /** Delegation is active only when enabled and the key variable is set; the key is registered for redaction. */
   delegation(): DelegationStatus;
-  /** The tmux server of the pool (config `tmux.socket`; DESIGN §7). */
+  /** The tmux server of the pool (config `tmux.socket`). */
   tmux: Tmux;
   /**
-   * The secutools client (DESIGN §5), made on first use (loaded lazily: commands that never delegate do not pay for
+   * The secutools client, made on first use (loaded lazily: commands that never delegate do not pay for
    * the HTTP stack at start-up); a usage error (exit 2) naming the variable when delegation is not active.
    */
   secutools(): Promise<SecutoolsClient>;
@@ -120,7 +120,7 @@ export function configuredContext(base: BaseContext, config: Config): Context {
   return ctx;
 }
 
-/** Loads the config (DESIGN §4 lookup) and builds the full context on top of `base`. */
+/** Loads the config (`--config`, else `$CLAUDE_FAILOVER_CONFIG`, else the XDG path) and builds the full context on top of `base`. */
 export async function withConfig(base: BaseContext, explicitConfig?: string): Promise<Context> {
   const config = await loadConfig({ explicit: explicitConfig, env: base.env, home: base.home });
   // Register the key before anything can print, so even a stray interpolation is masked.

@@ -122,7 +122,7 @@ export async function readActiveLink(path: string): Promise<ActiveLink> {
   }
 }
 
-/** DESIGN §11: a real directory where the active link belongs is never moved or replaced by the tool. */
+/** A real directory where the active link belongs is never moved or replaced by the tool. */
 export function needsMigrationError(path: string, kind: string): FailoverError {
   return new FailoverError(ExitCode.failed, 'needs-migration', `${path} is a real ${kind === 'directory' ? 'directory' : 'file'}, not a symlink to an account home: it needs migration`, {
     hint: `move it to an account home (e.g. mv ${path} ~/.claude-main), list that home under accounts: in the config, then run swap-account --to <name>`,
@@ -139,7 +139,7 @@ export async function requireActiveLink(path: string): Promise<Extract<ActiveLin
 const TEMP_SUFFIX = '.tmp-link';
 
 /**
- * Points `linkPath` at `target` atomically (DESIGN §11): a temp symlink in the same directory, renamed over the old
+ * Points `linkPath` at `target` atomically: a temp symlink in the same directory, renamed over the old
  * link, then the directory fsynced. At every instant the path is either the old link or the new one, never absent
  * (unlike `ln -sfn`, which unlinks first). Refuses to replace anything that is not a symlink.
  */

@@ -29,7 +29,7 @@ export interface ValidateSymlinksResult {
 const keyOf = (p: SymlinkProblem) => `${p.kind}\u0000${p.path}`;
 
 /**
- * `validate-symlinks [--fix]`: checks every account home against the shared-state contract (DESIGN §1) and reports
+ * `validate-symlinks [--fix]`: checks every account home against the shared-state contract and reports
  * every problem at once. `--fix`, under the state lock (a swap flips links too), creates missing shared directories
  * and missing links, then checks again; a divergent link or a real file where a link belongs stays an error.
  */

@@ -11,7 +11,7 @@ export interface ConfigLookup {
   home: string;
 }
 
-/** DESIGN §4: `--config`, else `$CLAUDE_FAILOVER_CONFIG`, else `$XDG_CONFIG_HOME/claude-failover/config.yaml`. */
+/** `--config`, else `$CLAUDE_FAILOVER_CONFIG`, else `$XDG_CONFIG_HOME/claude-failover/config.yaml`. */
 export function configPath(lookup: ConfigLookup): { path: string; source: string } {
   if (lookup.explicit) return { path: lookup.explicit, source: '--config' };
   const fromEnv = lookup.env.CLAUDE_FAILOVER_CONFIG;

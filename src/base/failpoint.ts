@@ -1,12 +1,12 @@
 /**
- * Failpoints (DESIGN §11): `CLAUDE_FAILOVER_FAILPOINT=<name>[,<name>...]` makes the process SIGKILL itself when it
+ * Failpoints: `CLAUDE_FAILOVER_FAILPOINT=<name>[,<name>...]` makes the process SIGKILL itself when it
  * reaches the named step, so tests can prove that a kill at that exact instant loses nothing and runs nothing twice.
  * A no-op otherwise. Named steps are listed in FAILPOINTS so a typo in a test is caught, not silently ignored.
  */
 export const FAILPOINTS = [
   'scan-inbox:after-read',
   'scan-inbox:after-quarantine',
-  // delegation (issue 3): submission inside scan-inbox, then reaping
+  // delegation: submission inside scan-inbox, then reaping
   'scan-inbox:after-intent',
   'scan-inbox:after-post',
   'scan-inbox:after-marker',
@@ -15,7 +15,7 @@ export const FAILPOINTS = [
   'reap-delegated:after-move',
   'reap-delegated:after-result',
   'reap-delegated:after-unmark',
-  // sessions (issue 4): dispatch launch steps, then reconcile's lifecycle steps
+  // sessions: dispatch launch steps, then reconcile's lifecycle steps
   'dispatch:after-intent',
   'dispatch:after-claim',
   'dispatch:after-launch-command',
@@ -27,11 +27,11 @@ export const FAILPOINTS = [
   'reconcile:after-exit',
   'reconcile:after-requeue',
   'reconcile:after-create',
-  // accounts (issue 5): shared-state fixes, and the atomic link flip used by swap-account
+  // accounts: shared-state fixes, and the atomic link flip used by swap-account
   'validate-symlinks:after-mkdir',
   'validate-symlinks:after-link',
   'symlink-replace:after-temp-link',
-  // accounts (issue 5, part 2): each journaled step of a swap (swap-account, or check-quota's swap, or reconcile's
+  // accounts: each journaled step of a swap (swap-account, or check-quota's swap, or reconcile's
   // recovery of a killed one)
   'swap-account:after-journal',
   'swap-account:after-resume-ids',

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { errnoCode } from './core/errors.js';
 
 /**
- * The lock directory of lock.ts, which names its owner from its first instant to its last (DESIGN §11: a command
+ * The lock directory of lock.ts, which names its owner from its first instant to its last (a command
  * killed at any instant leaves nothing the next run cannot finish or undo).
  *
  * proper-lockfile takes a lock with `mkdir`. A holder recorded beside the directory afterwards leaves a gap: a run

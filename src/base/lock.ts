@@ -35,7 +35,7 @@ export function lockPaths(stateDir: string) {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The one lock that serialises every mutating command (DESIGN §11): a fixed path inside the state dir, stale
+ * The one lock that serialises every mutating command: a fixed path inside the state dir, stale
  * detection, and a bounded wait. A compromised lock (someone removed or took it over) never throws from a timer:
  * it is recorded, and the next `assertHeld()` aborts the command before it writes anything.
  */

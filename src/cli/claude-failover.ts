@@ -1,6 +1,6 @@
 import { Command, Option, example, execute, runProgram, withCommonOptions, type CommonFlags } from './frame.js';
 
-/** commander wiring for `claude-failover` (DESIGN §3). Command modules load lazily so start-up stays small. */
+/** commander wiring for `claude-failover`. Command modules load lazily so start-up stays small. */
 export function buildProgram(bin: string): Command {
   const program = new Command('claude-failover')
     .description('Keeps a fleet of Claude Code sessions in tmux working unattended: task queue, delegation, account failover.')

@@ -4,7 +4,7 @@ import { ExitCode, FailoverError, errorMessage } from '../base/core/errors.js';
 import type { Style } from '../base/core/format.js';
 import type { BaseContext, Context, GlobalOptions } from '../context.js';
 
-/** What a command module exports (src/commands/*): a run that returns a plain JSON-safe result, and its rendering. */
+/** What a command module exports (the `*.command.ts` files): a run that returns a plain JSON-safe result, and its rendering. */
 export interface CommandModule<O, R, C extends BaseContext = Context> {
   run(options: O, ctx: C): Promise<R>;
   render(result: R, style: Style): string;
@@ -16,7 +16,7 @@ export interface CommonFlags extends GlobalOptions {
   dryRun?: boolean;
 }
 
-/** The options every command takes (DESIGN §3); `--dry-run` only where the command changes anything. */
+/** The options every command takes; `--dry-run` only where the command changes anything. */
 export function withCommonOptions(command: Command, { dryRun }: { dryRun: boolean }): Command {
   command
     .option('--config <path>', 'config file (default: $CLAUDE_FAILOVER_CONFIG, else $XDG_CONFIG_HOME/claude-failover/config.yaml)')

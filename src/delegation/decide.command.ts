@@ -13,7 +13,7 @@ export interface DecideOptions {
   complexityHint?: string | undefined;
 }
 
-/** `ccl-delegate decide`: the routing decision of DESIGN §6 for a task file or for flags; no network. */
+/** `ccl-delegate decide`: the routing decision for a task file or for flags; no network. */
 export async function run(options: DecideOptions, _ctx: BaseContext): Promise<RouteDecision> {
   const usesFlags = options.preferredAi !== undefined || options.allowDelegation || options.needsClaudeCode || options.complexityHint !== undefined;
   if (options.file !== undefined) {

@@ -29,7 +29,7 @@ const KEY = /^[A-Za-z0-9._:-]{8,200}$/;
 
 /**
  * `ccl-delegate submit <task.md | --prompt TEXT> [--provider P] [--priority P]`: one job on secutools, its id on
- * stdout. A task file gives the provider and priority from its frontmatter (routing of DESIGN §6); a task that
+ * stdout. A task file gives the provider and priority from its frontmatter (routing); a task that
  * routes to claude-code is refused unless --provider says otherwise.
  */
 export async function run(options: DelegateSubmitOptions, ctx: Context): Promise<DelegateSubmitResult> {

@@ -4,7 +4,7 @@ import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 /**
  * A minimal `fetch` over node:http(s) for ky's `fetch` option. Why not the global fetch: in Node 20 the first real
  * fetch instantiates undici's WASM HTTP parser, about 30 MB of resident memory — a third of the whole budget of a
- * one-shot command (DESIGN §12: under 100 MB). This covers what the secutools client uses: one request with a
+ * one-shot command (under 100 MB). This covers what the secutools client uses: one request with a
  * buffered body, the caller's abort signal, no redirects followed (a 3xx is returned as it is, like
  * `redirect: 'manual'`), connection reuse within the run, and a cap on the answer's size.
  */

@@ -15,7 +15,7 @@ import { fsyncDir, writeFileAtomic } from '../base/fs-atomic.js';
 import { writeBeside } from '../queue/files.js';
 
 /**
- * The marker files beside a delegated task `inbox/T.md` (DESIGN §4): `.delegating` (intent), `.delegated` (job),
+ * The marker files beside a delegated task `inbox/T.md`: `.delegating` (intent), `.delegated` (job),
  * `.local` (fell back). JSON, written atomically and durably: a kill leaves the old file or the new one, whole.
  */
 

@@ -22,7 +22,7 @@ import { emptyState, type Counters } from '../base/core/state.js';
 import type { Context } from '../context.js';
 
 /**
- * `reap-delegated` (DESIGN §3, §5): polls every `.delegated` job with bounded concurrency and moves finished tasks.
+ * `reap-delegated`: polls every `.delegated` job with bounded concurrency and moves finished tasks.
  * Crash-safe order per job: (1) the outcome, result text included, is recorded in the marker; (2) the task moves
  * to done/ or failed/ with its footer; (3) the result file is written beside it; (4) the marker goes. A kill after
  * (1) is finished by the next run without asking the platform again (the job may be gone by then); after (2) the

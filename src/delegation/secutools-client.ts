@@ -16,7 +16,7 @@ import { AnswerTooLarge, nodeHttpFetch } from './http-fetch.js';
 import type { Log } from '../base/log.js';
 
 /**
- * The secutools HTTP client (DESIGN §5). ky does the requests; the retry loop is ours because the contract needs
+ * The secutools HTTP client. ky does the requests; the retry loop is ours because the contract needs
  * what ky's built-in retry does not give: a per-attempt timeout *and* an overall deadline, retries on timeouts,
  * Retry-After capped by that deadline, and an injectable clock so tests neither sleep nor flake.
  *

@@ -12,11 +12,11 @@ import type { TaskFields } from '../queue/core/task.js';
 import type { Context } from '../context.js';
 
 /**
- * Submission of delegated tasks, run by scan-inbox under the lock (DESIGN §4, §5, §11). Per task:
+ * Submission of delegated tasks, run by scan-inbox under the lock. Per task:
  *   intent `T.md.delegating` (fresh idempotency key) durable → POST → marker `T.md.delegated` durable → intent removed.
  * A kill anywhere leaves an intent that the next run re-sends with the *same* key (the platform answers with the
  * same job) or a marker that wins over a leftover intent. A submit that fails for good leaves `T.md.local`, which
- * tells dispatch to run the task locally (core/delegation.ts runsLocally).
+ * tells dispatch to run the task locally (core/markers.ts runsLocally).
  */
 
 export interface SubmissionCandidate {

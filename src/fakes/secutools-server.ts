@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 /**
- * A secutools job platform for tests, the demo and the bench: the contract of DESIGN §5 on 127.0.0.1 (node:http),
+ * A secutools job platform for tests, the demo and the bench: the contract on 127.0.0.1 (node:http),
  * with idempotency, a bearer check, jobs that finish after a delay or on demand, a response latency, and faults
  * that can be switched on to prove the client copes with a platform that fails, hangs or lies.
  * Not production code: it keeps everything in memory.

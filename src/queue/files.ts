@@ -9,7 +9,7 @@ import { isUnsafeName } from './core/task-name.js';
 import { fsyncDir, writeFileExclusive } from '../base/fs-atomic.js';
 
 /**
- * The task queue on disk (DESIGN §4): `<project>/.agent-queue/{inbox,done,failed}`. One task `T` is in exactly one
+ * The task queue on disk: `<project>/.agent-queue/{inbox,done,failed}`. One task `T` is in exactly one
  * state at any instant, told by which files exist. Every move is a rename or a no-clobber link, never a copy.
  */
 
@@ -30,7 +30,7 @@ export interface InboxTask {
   delegated: boolean;
   /** `inbox/T.md.dispatched`: claimed by a pool session. */
   dispatched: boolean;
-  /** `inbox/T.md.local`: its submission to secutools failed for good; it runs locally (core/delegation.ts). */
+  /** `inbox/T.md.local`: its submission to secutools failed for good; it runs locally (delegation/core/markers.ts). */
   local: boolean;
 }
 
@@ -63,7 +63,7 @@ function classify(fileName: string): { task: string; marker: Marker | null } | n
 
 /**
  * Synchronous inside on purpose: a scan lists 50 inboxes of 200 entries in a one-shot process, and a thread-pool
- * round trip per inbox costs more than the listing itself (DESIGN §12).
+ * round trip per inbox costs more than the listing itself.
  */
 export async function listInbox(project: string): Promise<InboxListing> {
   const { inbox } = queuePaths(project);
@@ -107,7 +107,7 @@ const readBuffer = Buffer.allocUnsafe(MAX_TASK_BYTES + 1);
  * Reads a task file without following symlinks (a link pointing elsewhere is refused, not read) and never more
  * than the size limit. Synchronous, into one reused buffer and without a stat: scan-inbox reads thousands of small
  * files in one short-lived process, and per-file promises, buffers and Stats objects cost more time and memory
- * than the reads themselves (DESIGN §12). A directory or FIFO is refused: by the read itself, or by a stat when
+ * than the reads themselves. A directory or FIFO is refused: by the read itself, or by a stat when
  * nothing could be read.
  */
 export function readTaskFile(path: string): TaskRead {

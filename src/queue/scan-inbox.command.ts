@@ -95,7 +95,7 @@ export async function run(options: ScanOptions, ctx: Context): Promise<ScanResul
     const known = new Set(Object.values(state.sessions).map((s) => s.task).filter((t): t is string => t !== null));
     const countersBefore = JSON.stringify(state.counters);
     const result = await scan(options, ctx, known, state.counters);
-    // Submissions and fall-backs are counted in the state (DESIGN §4); a scan that changed nothing writes nothing.
+    // Submissions and fall-backs are counted in the state; a scan that changed nothing writes nothing.
     if (JSON.stringify(state.counters) !== countersBefore) await ctx.state.save(state, lock);
     return result;
   });

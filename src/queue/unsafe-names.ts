@@ -7,7 +7,7 @@ import type { Context } from '../context.js';
 
 /**
  * scan-inbox's part for task files whose names are not printable text (control characters, bytes that are not
- * UTF-8; core/task-name.ts): each goes to `failed/` under a printable name, with its raw name and the reason in the
+ * UTF-8; see core/task-name.ts): each goes to `failed/` under a printable name, with its raw name and the reason in the
  * footer. They are found again by their raw bytes, because Node's string for such a name does not open the file.
  */
 export interface UnsafeNameOutcome {

@@ -37,7 +37,7 @@ export interface CheckQuotaResult {
 }
 
 /**
- * `check-quota [--no-swap] [--dry-run]` (DESIGN §8): reads every pool and dedicated session, decides whether the
+ * `check-quota [--no-swap] [--dry-run]`: reads every pool and dedicated session, decides whether the
  * active account is exhausted (suspicion persisted across polls, cooldown after a swap), logs one forensic line per
  * detection, marks the account exhausted until its reset, then swaps in the same run under the same lock.
  */

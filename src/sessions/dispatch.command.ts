@@ -111,7 +111,7 @@ const describe = (ctx: Context, a: Assignment): PlannedLaunch => ({
   model: modelFor(a.task.priority, ctx.config.dispatch.models),
 });
 
-/** Pending tasks that run locally (DESIGN §6 + the delegation fallback), parsed; invalid ones are scan-inbox's. */
+/** Pending tasks that run locally (by routing, or because their delegation fell back), parsed; invalid ones are scan-inbox's. */
 async function localTasks(ctx: Context, errors: DispatchResult['errors']): Promise<CandidateTask[]> {
   const delegation = ctx.delegation();
   const tasks: CandidateTask[] = [];

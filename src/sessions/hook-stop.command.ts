@@ -27,7 +27,7 @@ const INPUT_TIMEOUT_MS = 2000;
 const TMUX_TIMEOUT_MS = 2000;
 
 /**
- * `claude-failover hook stop`: Claude Code's Stop hook (DESIGN §7). Reads the hook JSON, finds the tmux session
+ * `claude-failover hook stop`: Claude Code's Stop hook. Reads the hook JSON, finds the tmux session
  * of the pane it runs in (`$TMUX_PANE`, on the server `$TMUX` names), and writes `<state_dir>/signals/<session>.done`,
  * the strongest completion evidence reconcile reads. It always exits 0: a Stop hook exiting 2 would make Claude
  * Code carry on working, and any other failure would only clutter the operator's screen. Why nothing was written

@@ -7,7 +7,7 @@ import type { Context } from '../context.js';
 import { pollUntil, sleep } from './lifecycle.js';
 
 /**
- * Starting one task in one pool session (DESIGN §7): a clean pane, `cd` + Claude Code with the active home, wait
+ * Starting one task in one pool session: a clean pane, `cd` + Claude Code with the active home, wait
  * for its input prompt, bracketed paste of the message, a short pause, a lone Enter, then proof it was taken.
  */
 export interface LaunchRequest extends LaunchSpec {

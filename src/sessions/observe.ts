@@ -69,7 +69,7 @@ export async function observe(ctx: Context, state: State, names: readonly string
   return new Map(observed.map((o) => [o.name, o]));
 }
 
-/** A second look at panes that seemed finished (DESIGN §7: the prompt on consecutive polls), one tmux call. */
+/** A second look at panes that seemed finished (the prompt on consecutive polls), one tmux call. */
 export async function recapture(ctx: Context, names: readonly string[]): Promise<Map<string, PaneReading | null>> {
   const panes = await ctx.tmux.captureMany(names);
   return new Map(names.map((name) => {

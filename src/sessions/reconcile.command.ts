@@ -49,7 +49,7 @@ export interface ReconcileResult {
 export const PANE_CONFIRM_MS = 700;
 
 /**
- * `reconcile`: the lifecycle + watcher pass (DESIGN §3, §7). Under the lock: finish or roll back a killed swap
+ * `reconcile`: the lifecycle + watcher pass. Under the lock: finish or roll back a killed swap
  * (hook), finish or undo killed dispatches, then judge every working session (finished → done/ + `/exit`; died →
  * re-queue + recreate; stuck → stalled), then create missing pool sessions up to `min`. The state is written only
  * when something changed, so a second run in a row changes nothing.

@@ -13,7 +13,7 @@ import type { Context } from '../context.js';
 import { observeSwapSessions, restoreSessions, stopSessions, writeResumeFiles, type SessionOutcome } from './sessions.js';
 
 /**
- * The swap itself (DESIGN §9), callable under a lock its caller already holds (swap-account takes it; check-quota
+ * The swap itself, callable under a lock its caller already holds (swap-account takes it; check-quota
  * swaps inside its own run). Every step is journaled in state.swapJournal before its side effect; a failure rolls
  * back, and a kill is finished or rolled back by reconcile (reconcile-swap.ts) with the same functions.
  */

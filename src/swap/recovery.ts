@@ -13,7 +13,7 @@ export interface SwapRecovery {
 }
 
 /**
- * DESIGN §9: reconcile calls this first, under its lock, so a swap-account run that was killed at any step is
+ * Reconcile calls this first, under its lock, so a swap-account run that was killed at any step is
  * finished or rolled back before any session is judged. The outcome is always fully the old account or fully the
  * new one (active link, state.activeAccount, sessions), never a mix; see decideSwapRecovery for which.
  */

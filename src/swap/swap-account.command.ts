@@ -22,7 +22,7 @@ export interface SwapAccountResult {
 }
 
 /**
- * `swap-account [--to NAME] [--clear-partial] [--dry-run]` (DESIGN §9), under the state lock. Refused with exit 3
+ * `swap-account [--to NAME] [--clear-partial] [--dry-run]`, under the state lock. Refused with exit 3
  * while the partial-swap flag is set; `--clear-partial` clears it (and swaps only when `--to` is given too, so an
  * operator who just repaired the homes decides the next step). Failures exit 1 after a rollback, 3 when blocked.
  */

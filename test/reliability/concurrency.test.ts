@@ -23,7 +23,7 @@ import {
 
 /**
  * Issue 7, concurrency: many invocations of the mixed commands at once on one state dir and one set of inboxes
- * (DESIGN §11: one lock serialises every change; contention → exit 75 after a short bounded wait). No run crashes
+ * (one lock serialises every change; contention → exit 75 after a short bounded wait). No run crashes
  * or ends with another code, nothing is dispatched twice, and the invariants hold after every round. Then two
  * schedulers with separate state dirs (separate locks) race on the same inbox: the claim by rename alone keeps a
  * task from being launched twice (the loser gets ENOENT and moves on).

@@ -11,7 +11,7 @@ import { rowTitle, runRow } from './support/failpoint-run.js';
  * queue rows (scan-inbox with delegation, reap-delegated); failpoint-matrix-sessions and -accounts hold the rest.
  */
 describe('the failpoint matrix', () => {
-  it('has a row for every failpoint in src/adapters/failpoint.ts, each naming its command and how it gets there', () => {
+  it('has a row for every failpoint in src/base/failpoint.ts, each naming its command and how it gets there', () => {
     const covered = new Set(ALL_ROWS.map((row) => row.failpoint));
     expect(FAILPOINTS.filter((name) => !covered.has(name))).toEqual([]);
     for (const row of ALL_ROWS) {

@@ -39,7 +39,7 @@ const MAX_TASKS = 36;
 const LOOP_BUDGET_MS = 120_000;
 const SETTLE_BUDGET_MS = 90_000;
 const TURN_MS = 400;
-/** Two usage limits: main → backup → third, each swap with a known reset two hours away (DESIGN §8). */
+/** Two usage limits: main → backup → third, each swap with a known reset two hours away. */
 const LIMITS = 2;
 /** Below these, the kills proved too little (most landed after the run ended, or before it took the lock). */
 const MIN_LANDED_SHARE = 0.3;
@@ -67,7 +67,7 @@ function lockHolderPid(world: LoopWorld): number | null {
 /**
  * Runs a command to its end. 75 (lock busy) is retried, bounded, and counted as a stall: the commands here run one at
  * a time, so a busy lock can only be one a killed run left behind, and the lock names its owner from its first
- * instant (src/adapters/lock-dir.ts) so the next run takes it at once. The test ends by asserting no stall happened.
+ * instant (src/base/lock-dir.ts) so the next run takes it at once. The test ends by asserting no stall happened.
  */
 async function runToEnd(world: LoopWorld, args: string[], tally: Tally): Promise<number> {
   const deadline = Date.now() + 45_000;
@@ -213,8 +213,7 @@ async function killLoop(seed: number): Promise<void> {
   expect(tally.holdingLock, `only ${tally.holdingLock} kills landed while the command held the lock`).toBeGreaterThanOrEqual(MIN_LANDED_HOLDING_LOCK);
   expect(state.counters.swaps, 'no swap happened').toBeGreaterThan(0);
   // A kill leaves its lock behind; the next run must see at once that its owner is dead and take it, whatever
-  // instant the kill landed at (src/adapters/lock-dir.ts). Before, 1–3 runs of this test's recoveries waited 30 s for
-  // a lock that named nobody.
+  // instant the kill landed at (src/base/lock-dir.ts); a lock that names nobody would hold every recovery for 30 s.
   expect(tally.stalls, 'runs kept waiting for locks left by killed runs').toBe(0);
 }
 

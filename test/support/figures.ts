@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './cli.js';
 
 /**
- * The reliability figures the suite prints at its end (issue 7): how many failpoints, random kills, concurrent runs
+ * The reliability figures the suite prints at its end: how many failpoints, random kills, concurrent runs
  * and hostile inputs were tried, and how many tasks were lost or duplicated in them. Test files run in separate
  * processes, so each outcome is appended as one JSON line to a file the figures reporter reads after the run.
  */

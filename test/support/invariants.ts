@@ -7,7 +7,7 @@ import { recordFigure, type FigureName } from './figures.js';
 import { submissions } from './sessions.js';
 
 /**
- * The promise of the product, as one check (DESIGN §4, §11): after any crash and recovery every task is in exactly one
+ * The promise of the product, as one check: after any crash and recovery every task is in exactly one
  * queue state, none is lost, none ran twice (locally or on the platform), `state.json` is valid, and the accounts are
  * either fully on one home with intact shared links or loudly flagged as partially swapped.
  */
@@ -24,7 +24,7 @@ export interface World {
   /** The account layout to check, when the test has one. */
   accounts?: { activeLink: string; homes: string[]; sharedRoot: string; entries: string[] };
   /**
-   * Tasks that may run more than once because DESIGN says so: a session that died mid-task is re-queued and its
+   * Tasks that may run more than once because the rules say so: a session that died mid-task is re-queued and its
    * task runs again (at-least-once). Everything else runs at most once.
    */
   atLeastOnce?: ReadonlySet<string>;
@@ -54,7 +54,7 @@ function sameTask(file: string, task: string): boolean {
   return new RegExp(`^${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+\\.md$`).test(file);
 }
 
-/** Where one task is: each entry is a queue state of DESIGN §4 (`inbox/T.md` with or without markers = pending). */
+/** Where one task is: each entry is a queue state (`inbox/T.md` with or without markers = pending). */
 async function locations(project: string, task: string): Promise<string[]> {
   const queue = join(project, '.agent-queue');
   const found: string[] = [];
@@ -113,7 +113,7 @@ async function markerProblems(projects: string[]): Promise<string[]> {
 }
 
 async function accountProblems(accounts: NonNullable<World['accounts']>, state: State | null): Promise<string[]> {
-  // A half-done swap is allowed only when it is loudly flagged (DESIGN §9): every other command refuses to swap.
+  // A half-done swap is allowed only when it is loudly flagged: every other command refuses to swap.
   if (state?.partialSwap) return [];
   const problems: string[] = [];
   const active = await readlink(accounts.activeLink).catch(() => null);

@@ -2,10 +2,10 @@ import { dirname, join, resolve } from 'node:path';
 import type { Account, Config } from '../../base/core/config.js';
 
 /**
- * The shared-state contract (DESIGN §1): every account home exposes each of `shared.entries` as a symlink to
+ * The shared-state contract: every account home exposes each of `shared.entries` as a symlink to
  * `<shared.root>/<entry>`, so a conversation started under one account resumes under another with its transcript and
  * undo history. This module plans, from observed facts, every problem and the fixes that are safe; the adapter
- * (src/adapters/symlinks.ts) observes and applies. Pure (node:path only does string work).
+ * (accounts/symlinks.ts) observes and applies. Pure (node:path only does string work).
  */
 
 /** What is at a path. For links it is what `lstat` sees; for directories that may be reached through a link, `stat`. */

@@ -65,7 +65,7 @@ const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 
 /**
- * Validates a parsed config document (DESIGN §4) and fills in the defaults. Pure: `home` is the directory `~`
+ * Validates a parsed config document and fills in the defaults. Pure: `home` is the directory `~`
  * expands to. Every problem is returned at once, each naming its key path.
  */
 export function buildConfig(document: unknown, home: string, file: string | null): ConfigResult {
@@ -249,7 +249,7 @@ export function projectDirs(config: Pick<Config, 'pool' | 'projects'>): string[]
 
 export type DelegationStatus = { active: true; apiKey: string } | { active: false; reason: string };
 
-/** Delegation is active only when it is enabled *and* the key variable is set (DESIGN §4). */
+/** Delegation is active only when it is enabled *and* the key variable is set. */
 export function delegationStatus(config: Config, env: NodeJS.ProcessEnv): DelegationStatus {
   if (!config.delegation.enabled) return { active: false, reason: 'delegation.enabled is false' };
   const apiKey = env[config.delegation.apiKeyEnv];

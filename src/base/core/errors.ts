@@ -1,4 +1,4 @@
-/** The one exit-code table every command uses (DESIGN §3). */
+/** The one exit-code table every command uses. */
 export const ExitCode = {
   ok: 0,
   failed: 1,

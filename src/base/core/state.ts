@@ -1,6 +1,6 @@
 import { isRecord } from './json.js';
 
-/** The shape of `<state_dir>/state.json` (DESIGN §4) and the pure helpers around it. */
+/** The shape of `<state_dir>/state.json` and the pure helpers around it. */
 
 export const STATE_VERSION = 1;
 

@@ -1,7 +1,7 @@
 import { hasControlCharacter } from '../../base/core/format.js';
 
 /**
- * The text typed into a pool session's shell to start Claude Code (DESIGN §7), and the message pasted into it.
+ * The text typed into a pool session's shell to start Claude Code, and the message pasted into it.
  * Everything interpolated into the command line is single-quoted, so a path with spaces, quotes or `$` stays one
  * literal word; the message never goes through a shell at all (it is pasted via a tmux buffer).
  */

@@ -128,7 +128,7 @@ export function limitWordingAt(lines: ScreenLine[], index: number, isHit: (i: nu
   return null; // The tail starts inside some block we cannot see: assume conversation.
 }
 
-/** Server-side errors: a limit wording next to one of these is not a quota (DESIGN §8 veto). */
+/** Server-side errors: a limit wording next to one of these is not a quota (the server-error veto). */
 export const SERVER_ERROR_MARKERS: ReadonlyArray<{ name: string; pattern: RegExp }> = [
   // `API Error: 500 {…}`, `API Error (529 {…}) · Retrying in 5 seconds… (attempt 2/10)`
   { name: 'api-error-5xx', pattern: /^API\s+Error:?\s*\(?5\d\d\b/i },

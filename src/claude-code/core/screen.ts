@@ -18,7 +18,7 @@ export interface PaneReading {
   /** A numbered menu (`❯ 1. …`) waits for a choice; its `❯` is not the prompt. */
   menu: boolean;
   /**
-   * The pane shows a usage limit, by check-quota's own classification (core/quota.ts paneShowsUsageLimit): Claude
+   * The pane shows a usage limit, by check-quota's own classification (paneShowsUsageLimit): Claude
    * Code's limit lines only, never quota words in the conversation, "Concurrent subagent limit reached" or "continuing
    * with extra usage", and not when a server error in the same tail vetoes it.
    */

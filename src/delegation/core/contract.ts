@@ -4,7 +4,7 @@ import type { DelegatedProvider } from '../../queue/core/routing.js';
 import type { TaskFields } from '../../queue/core/task.js';
 
 /**
- * The secutools job API as this tool speaks it (DESIGN §5), and the checks every answer passes before anything
+ * The secutools job API as this tool speaks it, and the checks every answer passes before anything
  * trusts it. Pure: a response that is not the documented JSON becomes a reason string, never a crash or a
  * silently wrong job id.
  */

@@ -22,7 +22,7 @@ export function runsLocally(route: RouteDecision, delegation: { active: boolean 
   return !route.delegated || !delegation.active || hasFallbackMarker;
 }
 
-/* The marker files of a delegated task (DESIGN §4), all JSON, written atomically. None holds the API key. */
+/* The marker files of a delegated task, all JSON, written atomically. None holds the API key. */
 
 export const MARKER_VERSION = 1;
 

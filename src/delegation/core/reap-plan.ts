@@ -59,7 +59,7 @@ export function decideReap(marker: DelegatedMarker, answer: PollAnswer, now: Dat
   }
 }
 
-/** The footer of a task that leaves the queue after delegation (DESIGN §4): where it ran, cost, job, times. */
+/** The footer of a task that leaves the queue after delegation: where it ran, cost, job, times. */
 export function delegationFooter(marker: DelegatedMarker, final: RecordedOutcome): FooterFields {
   const durationMs = Date.parse(final.finishedAt) - Date.parse(marker.submittedAt);
   return {

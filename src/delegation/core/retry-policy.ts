@@ -1,5 +1,5 @@
 /**
- * When and how long to wait before retrying a secutools call (DESIGN §5). Pure: the random source and the clock are
+ * When and how long to wait before retrying a secutools call. Pure: the random source and the clock are
  * passed in, so tests are deterministic and the adapter only sleeps what this module says.
  */
 

@@ -2,7 +2,7 @@ import { isPoolSessionName, poolSessionNames, type Config } from '../../base/cor
 import type { State } from '../../base/core/state.js';
 
 /**
- * The `status` report (DESIGN §3), built from facts the command gathered. Pure. Its JSON keys are a documented,
+ * The `status` report, built from facts the command gathered. Pure. Its JSON keys are a documented,
  * stable interface (README "status --json"): add keys freely, never rename or drop one.
  */
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 
 /**
- * The systemd user units of DESIGN §11, rendered for one machine's config. Pure: the caller supplies absolute
+ * The systemd user units, rendered for one machine's config. Pure: the caller supplies absolute
  * paths. Every service is a oneshot with a start timeout, treats exit 75 (lock busy: another run is doing the
  * work) as success, and logs under its own identifier; timers re-arm after the service finishes
  * (OnUnitInactiveSec), so a slow run is never started twice; a path unit per inbox starts the queue pass within

@@ -1,4 +1,4 @@
-/** The footer appended to a task when it leaves the queue (DESIGN §4): where it ran, how, and why it ended. */
+/** The footer appended to a task when it leaves the queue: where it ran, how, and why it ended. */
 
 export const FOOTER_MARK = '<!-- claude-failover:';
 

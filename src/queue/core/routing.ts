@@ -18,7 +18,7 @@ type RoutingInput = Pick<TaskFields, 'needsClaudeCode' | 'preferredAi' | 'allowD
 const local = (reason: string): RouteDecision => ({ provider: 'claude-code', reason, delegated: false });
 
 /**
- * The routing decision of DESIGN §6, kept exactly from the system we replace; first match wins, no network.
+ * The routing decision, kept exactly from the system we replace; first match wins, no network.
  * `preferredAi` is expected trimmed and lower-cased (the task parser does that; `normalizePreferredAi` for flags).
  */
 export function decide(input: RoutingInput): RouteDecision {
@@ -45,7 +45,7 @@ export function modelFor(priority: Priority, models: Config['dispatch']['models'
   return priority === 'critical' ? models.critical : models.default;
 }
 
-/** The text sent to Claude Code (DESIGN §6): `[<task file name>] <body>`, a blank line, then the configured suffix. */
+/** The text sent to Claude Code: `[<task file name>] <body>`, a blank line, then the configured suffix. */
 export function taskMessage(taskFileName: string, body: string, suffix: string): string {
   const message = `[${taskFileName}] ${body.trim()}`;
   return suffix.trim() === '' ? message : `${message}\n\n${suffix.trim()}`;

@@ -9,7 +9,7 @@ export const MAX_TASK_BYTES = 1024 * 1024;
 export const COMPLEXITY_HINTS = ['low', 'medium', 'high'] as const;
 export type ComplexityHint = (typeof COMPLEXITY_HINTS)[number];
 
-/** The frontmatter fields routing reads (DESIGN §6), already type-checked. */
+/** The frontmatter fields routing reads, already type-checked. */
 export interface TaskFields {
   title: string | null;
   priority: Priority;

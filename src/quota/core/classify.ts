@@ -13,7 +13,7 @@ import {
 import type { QuotaSuspicion } from '../../base/core/state.js';
 
 /**
- * Quota detection (DESIGN §8), pure: one verdict per session from its pane tail and newest transcript record, then
+ * Quota detection, pure: one verdict per session from its pane tail and newest transcript record, then
  * one decision for the account from all verdicts, the persisted suspicion and the swap cooldown.
  */
 
@@ -264,7 +264,7 @@ export function forensicLine(verdict: SessionVerdict): string {
 }
 
 /**
- * The account-level decision (DESIGN §8): a confirmed limit (reset time known) swaps at once; a suspected one needs
+ * The account-level decision: a confirmed limit (reset time known) swaps at once; a suspected one needs
  * `confirmPolls` consecutive polls of the same session (a session that recovers, vanishes or stops looking limited
  * clears the suspicion); within `reactivateCooldownMs` after a swap detections are reported and trigger nothing
  * (the screens may still show the old account's limit).

@@ -3,7 +3,7 @@ import { idleSession, type SessionRecord, type State } from '../../base/core/sta
 
 /**
  * The facts the session lifecycle (dispatch / reconcile) keeps in a session record beside the common fields of
- * DESIGN §4. The store keeps extra fields as they are; this is their typed view.
+ * state.json. The store keeps extra fields as they are; this is their typed view.
  */
 export interface LaunchIntent {
   /** The run that wrote it; a record still carrying it after that run ended is an interrupted dispatch. */

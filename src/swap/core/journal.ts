@@ -3,7 +3,7 @@ import { isUuid } from '../../base/core/uuid.js';
 
 /**
  * The swap journal (state.swapJournal): what a swap-account run intends and how far it got, saved before each side
- * effect, so that `reconcile` can finish or roll back a run that was killed at any instant (DESIGN §9). Pure.
+ * effect, so that `reconcile` can finish or roll back a run that was killed at any instant. Pure.
  *
  * Phases, in order: `saving` (resume ids being written; no session touched) → `stopping` (sessions being stopped)
  * → `flipping` (every session stopped; the active link being flipped and the target's links ensured) →

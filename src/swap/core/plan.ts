@@ -5,7 +5,7 @@ import type { JournalSession } from './journal.js';
 import { isUuid } from '../../base/core/uuid.js';
 
 /**
- * The swap's decisions (DESIGN §9), pure: which account to move to, which sessions the swap stops and how each
+ * The swap's decisions, pure: which account to move to, which sessions the swap stops and how each
  * comes back, and the command line that resumes a dedicated session's conversation under the new home.
  */
 
@@ -92,7 +92,7 @@ function heldTask(record: SessionRecord | undefined): string | null {
 }
 
 /**
- * Which conversation each session resumes after the swap (DESIGN §7, §9): the live registry entry, else the pane's
+ * Which conversation each session resumes after the swap: the live registry entry, else the pane's
  * resume hint, else (a pool session whose dispatch was interrupted) the id that dispatch had taken; only validated
  * UUIDs. Idle pool sessions keep nothing: they come back fresh. Dedicated sessions keep their conversation's folder.
  */

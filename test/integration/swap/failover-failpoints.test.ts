@@ -6,7 +6,7 @@ import { accountsRig, cli, dispatchTask, exhaust, liveIn, linkTarget, readState,
 import { queueFiles, submissions, waitFor } from '../../support/sessions.js';
 
 /**
- * DESIGN §9 + §11: swap-account killed (SIGKILL) at each journaled step, then one `reconcile`: the result is fully
+ * swap-account killed (SIGKILL) at each journaled step, then one `reconcile`: the result is fully
  * the old account or fully the new one — active link, state.activeAccount, and every session — never a mix, nothing
  * lost, nothing typed twice.
  */

@@ -7,7 +7,7 @@ import { performSwap } from '../../../src/swap/engine.js';
 import { accountsRig, cli, slowTurns, dispatchTask, liveIn, linkTarget, readState, resumeFile, DEDICATED, OTHER, POOL, type AccountsRig } from '../../support/accounts.js';
 import { queueFiles, waitFor } from '../../support/sessions.js';
 
-/** DESIGN §9 failure paths: nothing is torn down for a swap that cannot work; a failed swap ends fully on the old account. */
+/** The swap's failure paths: nothing is torn down for a swap that cannot work; a failed swap ends fully on the old account. */
 
 const swapInProcess = (rig: AccountsRig, links: SwapLinks) =>
   rig.ctx.withLock('test-swap', async (lock) => performSwap(rig.ctx, await rig.ctx.state.load(), lock, { to: 'backup', reason: 'test', by: 'swap-account' }, links));

@@ -5,7 +5,7 @@ import { accountsRig, cli, dispatchTask, exhaust, liveIn, linkTarget, readState,
 import { queueFiles, submissions, waitFor } from '../../support/sessions.js';
 
 /**
- * The failover end to end (DESIGN §8, §9), with the built CLI on a private tmux server, two account homes that share
+ * The failover end to end, with the built CLI on a private tmux server, two account homes that share
  * their state through links, and the fake Claude Code: a usage limit in a pool session makes check-quota swap.
  */
 describe('check-quota → swap-account', () => {

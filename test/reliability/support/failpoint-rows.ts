@@ -8,7 +8,7 @@ import { expectExit, readState, type FailpointRow } from './failpoint-run.js';
 import { playPlatform, readJson, setTurns, type FailpointWorld } from './failpoint-world.js';
 
 /**
- * The failpoint matrix (DESIGN §11): for every name in FAILPOINTS at least one row that reaches it in a small real
+ * The failpoint matrix: for every name in FAILPOINTS at least one row that reaches it in a small real
  * world. failpoint-matrix.test.ts fails when a name has no row; each row fails when its step never fires.
  */
 
@@ -168,7 +168,7 @@ const sessionOf = async (world: FailpointWorld, task: string) => {
   return found[0];
 };
 
-const SESSION_DIED = { tasks: ['a.md'], design: 'DESIGN §3 reconcile: a crashed session\'s task is re-queued and runs again' };
+const SESSION_DIED = { tasks: ['a.md'], design: 'reconcile: a crashed session\'s task is re-queued and runs again' };
 
 export const SESSION_ROWS: FailpointRow[] = [
   {
@@ -257,7 +257,7 @@ const endsOn = (account: 'main' | 'backup', swaps: number) => async (world: Fail
   expect((await readdir(world.home)).filter((name) => name.endsWith('.tmp-link'))).toEqual([]);
 };
 
-const REQUEUED = { tasks: ['a.md'], design: 'DESIGN §9: a swap re-queues the task of a stopped pool session; it resumes with --resume under the new account' };
+const REQUEUED = { tasks: ['a.md'], design: 'a swap re-queues the task of a stopped pool session; it resumes with --resume under the new account' };
 
 /** Killed mid-swap: the journal is in the state for reconcile to finish or roll back. */
 const journaled = async (world: FailpointWorld) => expect((await readState(world)).swapJournal).not.toBeNull();

@@ -24,7 +24,7 @@ export interface FailpointRow {
   reach: string;
   world: WorldKind;
   prepare?: (world: FailpointWorld) => Promise<void>;
-  /** Tasks DESIGN allows to run twice in this row, and the DESIGN section that says so. */
+  /** Tasks allowed to run twice in this row, and the rule that says so. */
   atLeastOnce?: { tasks: string[]; design: string };
   /** Where tasks end when it differs from the world's plan (e.g. delegated tasks that fell back to local). */
   ends?: Record<string, End>;
@@ -91,7 +91,7 @@ async function settle(world: FailpointWorld, row: FailpointRow): Promise<void> {
   }
 }
 
-/** DESIGN §5, §11: however often a submission was re-sent, the platform saw one idempotency key per task. */
+/** However often a submission was re-sent, the platform saw one idempotency key per task. */
 function expectOneKeyPerTask(world: FailpointWorld): void {
   const server = world.server;
   if (!server) return;
@@ -129,7 +129,7 @@ async function expectDoneTasksRan(world: FailpointWorld, row: FailpointRow): Pro
   }
 }
 
-/** DESIGN §9: one active home (state and link agree), no journal, the operator's sessions whole and untouched. */
+/** One active home (state and link agree), no journal, the operator's sessions whole and untouched. */
 async function expectAccountsWhole(world: FailpointWorld): Promise<void> {
   const rig = world.accountsRig;
   if (!rig) return;

@@ -10,7 +10,7 @@ import type { World } from '../../support/invariants.js';
 import { addTask, createRig, stopRig, type Rig } from '../../support/sessions.js';
 
 /**
- * The small real worlds of the failpoint matrix (issue 7, item 1). Each is private to one test, so rows run
+ * The small real worlds of the failpoint matrix. Each is private to one test, so rows run
  * concurrently: its own temp HOME, tmux server (`tmux -L <unique>`) with the fake `claude`, and, for the queue world,
  * its own fake secutools platform. The test's onTestFinished stops and removes it all.
  *

@@ -52,7 +52,7 @@ export async function readCorpus(): Promise<HostileInput[]> {
 export const CONTROL_EXCEPT_NEWLINE_TAB = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /**
- * What Claude Code must have received for a local task (DESIGN §6 + §7): `[<name>] <body>`, a blank line, the
+ * What Claude Code must have received for a local task: `[<name>] <body>`, a blank line, the
  * suffix; line ends as LF, every other control character removed; the fake stores a pasted tab as four spaces.
  */
 export function deliveredText(name: string, body: string, suffix: string): string {

@@ -11,7 +11,7 @@ import { makeRig, submissions, type Rig } from '../../support/sessions.js';
 import { ENTRIES } from '../../support/accounts.js';
 
 /**
- * One whole fleet for the loop tests (issue 7, random kills and concurrency): a private tmux server with the fake
+ * One whole fleet for the loop tests: a private tmux server with the fake
  * `claude`, a pool of sessions, three account homes that follow the shared-state contract with `~/.claude` pointing
  * at one of them (three, so the fleet can run into a usage limit twice and still swap), the fake secutools platform
  * with delegation on, and several projects. Commands run as real subprocesses of the built bin, so a test can
@@ -159,9 +159,9 @@ export interface RunTally {
 const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
 
 /**
- * How often each task ran, told apart the way DESIGN does: a run that completed counts; a turn refused by the usage
+ * How often each task ran, told apart the way the queue rules do: a run that completed counts; a turn refused by the usage
  * limit or stopped mid-way (a swap stops the sessions, reconcile recreates a session it cannot trust) is an
- * interrupted run, whose task DESIGN §3/§9 puts back in the queue to run again (at-least-once for those only).
+ * interrupted run, whose task reconcile or a swap puts back in the queue to run again (at-least-once for those only).
  */
 export async function tallyRuns(world: LoopWorld): Promise<RunTally> {
   const tally: RunTally = { completed: new Map(), interrupted: new Map(), jobs: new Map(), keys: new Map() };
@@ -181,7 +181,7 @@ export async function tallyRuns(world: LoopWorld): Promise<RunTally> {
   return tally;
 }
 
-/** Tasks DESIGN lets run again: those with an interrupted local run (see tallyRuns). */
+/** Tasks the rules let run again: those with an interrupted local run (see tallyRuns). */
 export function atLeastOnceTasks(tally: RunTally): Set<string> {
   return new Set(tally.interrupted.keys());
 }

@@ -22,7 +22,7 @@ function problems(yaml: string): string {
 }
 
 describe('config', () => {
-  it('fills every default of DESIGN §4 and expands ~', () => {
+  it('fills every default and expands ~', () => {
     const config = parseConfigText(minimal, '/etc/cf.yaml', HOME);
     expect(config.accounts).toEqual([{ name: 'main', home: '/home/op/.claude-main' }]);
     expect(config.activeLink).toBe('/home/op/.claude');

@@ -9,7 +9,7 @@ import { createMemoryLog } from '../../../src/base/log.js';
 import { tempDir } from '../../support/temp.js';
 
 /**
- * The lock directory names its owner from its first instant (src/adapters/lock-dir.ts): whatever instant a run is
+ * The lock directory names its owner from its first instant (src/base/lock-dir.ts): whatever instant a run is
  * killed at, the next run either finds no lock or a lock whose dead owner it can prove, and takes it at once.
  * test/reliability/random-kills.test.ts found the gap this closes (runs waiting 30 s for a lock naming nobody).
  */
