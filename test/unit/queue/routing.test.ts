@@ -8,7 +8,7 @@ const route = (frontmatter: string) => {
   return decide(parsed.task.fields);
 };
 
-describe('decide (DESIGN §6, first match wins)', () => {
+describe('decide (first match wins)', () => {
   it('row 1: needs_claude_code wins over everything', () => {
     expect(route('needs_claude_code: true\nallow_delegation: true\npreferred_ai: gpu')).toEqual({
       provider: 'claude-code',
