@@ -7,7 +7,7 @@ import type { Counters } from '../base/core/state.js';
 import type { ParsedTask } from '../queue/core/task.js';
 import type { Context } from '../context.js';
 import { submitDelegated, type FellBackTask, type SubmissionCandidate, type SubmittedTask } from './submission.js';
-import type { InFlightTask, PendingTask } from '../queue/scan-inbox.command.js';
+import type { InFlightTask, PendingTask } from '../queue/scan-report.js';
 
 /**
  * The delegated half of scan-inbox: tidies markers a killed run left, decides for each delegated route whether it

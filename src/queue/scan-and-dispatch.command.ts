@@ -4,6 +4,7 @@ import type { Style } from '../base/core/format.js';
 import type { Context } from '../context.js';
 import * as dispatch from '../sessions/dispatch.command.js';
 import * as scanInbox from './scan-inbox.command.js';
+import type { ScanResult } from './scan-report.js';
 
 /**
  * `dispatch --scan`: what the systemd path units run when a file lands in an inbox. A path unit's event is lost
@@ -13,7 +14,7 @@ import * as scanInbox from './scan-inbox.command.js';
 export const MAX_PASSES = 5;
 
 export interface QueuePassResult {
-  passes: Array<{ scan: scanInbox.ScanResult; dispatch: dispatch.DispatchResult }>;
+  passes: Array<{ scan: ScanResult; dispatch: dispatch.DispatchResult }>;
   /** True when the last pass still saw new files arrive: the timer (or the next inbox event) continues. */
   stoppedAtLimit: boolean;
 }

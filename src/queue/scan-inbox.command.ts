@@ -1,58 +1,18 @@
 import { failpoint } from '../base/failpoint.js';
 import { listInbox, moveWithFooter, readTaskFile, type InboxListing, type InboxTask } from './files.js';
-import { projectDirs, type Priority } from '../base/core/config.js';
+import { projectDirs } from '../base/core/config.js';
 import { errorMessage } from '../base/core/errors.js';
 import { plural, table, type Style } from '../base/core/format.js';
-import { decide, type Provider } from './core/routing.js';
+import { decide } from './core/routing.js';
 import { emptyState, type Counters } from '../base/core/state.js';
 import { parseTask, type ParsedTask } from './core/task.js';
-import type { FellBackTask, SubmittedTask } from '../delegation/submission.js';
 import { routeDelegated, tidyMarkers, type DelegatedRouteItem } from '../delegation/scan-delegation.js';
 import { quarantineUnsafeNames } from './unsafe-names.js';
 import type { Context } from '../context.js';
+import type { InFlightTask, PendingTask, QuarantinedTask, ScanResult } from './scan-report.js';
 
 export interface ScanOptions {
   dryRun: boolean;
-}
-
-export interface PendingTask {
-  project: string;
-  task: string;
-  path: string;
-  title: string | null;
-  priority: Priority;
-  provider: Provider;
-  reason: string;
-  delegated: boolean;
-}
-
-export interface QuarantinedTask {
-  project: string;
-  task: string;
-  reason: string;
-  /** Where it went; null in a dry run. */
-  movedTo: string | null;
-}
-
-export interface InFlightTask {
-  project: string;
-  task: string;
-  state: 'delegating' | 'delegated_to_secutools' | 'dispatched';
-}
-
-export interface ScanResult {
-  dryRun: boolean;
-  projects: Array<{ project: string; inbox: string; exists: boolean }>;
-  pending: PendingTask[];
-  quarantined: QuarantinedTask[];
-  inFlight: InFlightTask[];
-  /** `.md.dispatched` files the state does not know (left by older tooling): reported, never touched. */
-  unknownDispatched: Array<{ project: string; task: string }>;
-  errors: Array<{ project: string; task?: string; message: string }>;
-  /** Delegated tasks submitted to secutools in this run (also listed in inFlight). */
-  submitted: SubmittedTask[];
-  /** Delegated tasks whose submission failed for good: they run locally (also listed in pending). */
-  fellBack: FellBackTask[];
 }
 
 type Examined = { kind: 'pending'; task: PendingTask; parsed: ParsedTask | null } | { kind: 'invalid'; reason: string } | { kind: 'gone' };
