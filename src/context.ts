@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { systemClock, type Clock } from './base/clock.js';
 import { loadConfig } from './base/config-file.js';
 import { withLock, type LockHandle } from './base/lock.js';
 import { createLog, isUnderSystemd, wantsColor, type Log } from './base/log.js';
@@ -10,12 +11,6 @@ import { createStateStore, type StateStore } from './base/state-store.js';
 import type { SecutoolsClient } from './delegation/secutools-client.js';
 import { createTmux, type Tmux } from './sessions/tmux.js';
 import { delegationStatus, type Config, type DelegationStatus } from './base/core/config.js';
-
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
 
 /** The ports every command gets without a config (ccl-delegate decide needs no more). */
 export interface BaseContext {
@@ -106,9 +101,9 @@ export function configuredContext(base: BaseContext, config: Config): Context {
     notify: createNotify(config.notify.command, base.log),
     state: createStateStore(paths.stateDir, base.log, () => base.clock.now()),
     tmux: createTmux({ socket: config.tmux.socket, env: base.env, scrubEnv: [config.delegation.apiKeyEnv] }),
-    withLock: (command, work) => withLock({ stateDir: paths.stateDir, command, log: base.log, waitMs: ctx.lockWaitMs }, work),
+    withLock: (command, work) => withLock({ stateDir: paths.stateDir, command, log: base.log, waitMs: ctx.lockWaitMs, clock: base.clock }, work),
     secutools() {
-      secutoolsClient ??= import('./delegation/secutools-client.js').then((m) => m.secutoolsFromConfig(config, ctx.delegation(), base.log));
+      secutoolsClient ??= import('./delegation/secutools-client.js').then((m) => m.secutoolsFromConfig(config, ctx.delegation(), base.log, base.clock));
       return secutoolsClient;
     },
     delegation() {

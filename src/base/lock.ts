@@ -1,6 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { systemClock, type Clock } from './clock.js';
 import { ExitCode, FailoverError, errnoCode, errorMessage } from './core/errors.js';
 import { ownedLockFs, readOwner, removeLockDir, sweepAside, type LockOwner } from './lock-dir.js';
 import type { Log } from './log.js';
@@ -24,6 +25,8 @@ export interface LockOptions {
   waitMs?: number;
   /** Stale threshold (refresh every third of it); STALE_MS unless a test needs the refresh to come sooner. */
   staleMs?: number;
+  /** Drives the bounded wait for a busy lock; the system clock unless a test drives it. */
+  clock?: Clock;
 }
 
 export type LockHolder = LockOwner;
@@ -32,7 +35,6 @@ export function lockPaths(stateDir: string) {
   return { lock: join(stateDir, 'claude-failover.lock') };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The one lock that serialises every mutating command: a fixed path inside the state dir, stale
@@ -46,7 +48,8 @@ export async function acquireLock(options: LockOptions): Promise<LockHandle> {
   await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
   const paths = lockPaths(options.stateDir);
   let compromised: Error | undefined;
-  const deadline = Date.now() + (options.waitMs ?? 5000);
+  const clock = options.clock ?? systemClock;
+  const deadline = clock.monotonicMs() + (options.waitMs ?? 5000);
   let release: () => Promise<void>;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -56,7 +59,7 @@ export async function acquireLock(options: LockOptions): Promise<LockHandle> {
         stale: options.staleMs ?? STALE_MS,
         update: (options.staleMs ?? STALE_MS) / 3,
         retries: 0,
-        fs: ownedLockFs(() => ({ pid: process.pid, host: hostname(), command: options.command, since: new Date().toISOString() })),
+        fs: ownedLockFs(() => ({ pid: process.pid, host: hostname(), command: options.command, since: clock.now().toISOString() })),
         onCompromised: (error) => {
           compromised = error;
           options.log.error(`the state lock was lost while ${options.command} held it (${error.message}); aborting before any further change`);
@@ -70,9 +73,9 @@ export async function acquireLock(options: LockOptions): Promise<LockHandle> {
       if (await removeAbandonedLock(options)) continue;
       const holder = readOwner(paths.lock);
       const who = holder ? `${holder.command} (pid ${holder.pid}, since ${holder.since})` : 'another run';
-      if (Date.now() >= deadline) throw new FailoverError(ExitCode.locked, 'locked', `${who} holds the lock; try again later`);
-      if (attempt === 0) options.log.debug(`${who} holds the lock; waiting up to ${Math.ceil((deadline - Date.now()) / 1000)}s`);
-      await sleep(Math.min(100 * 2 ** attempt, 500, Math.max(deadline - Date.now(), 10)));
+      if (clock.monotonicMs() >= deadline) throw new FailoverError(ExitCode.locked, 'locked', `${who} holds the lock; try again later`);
+      if (attempt === 0) options.log.debug(`${who} holds the lock; waiting up to ${Math.ceil((deadline - clock.monotonicMs()) / 1000)}s`);
+      await clock.sleep(Math.min(100 * 2 ** attempt, 500, Math.max(deadline - clock.monotonicMs(), 10)));
     }
   }
   try {

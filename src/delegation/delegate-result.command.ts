@@ -1,4 +1,3 @@
-import { realTiming, type Timing } from './secutools-client.js';
 import { parseDuration, formatDuration } from '../base/core/duration.js';
 import { FailoverError, usageError } from '../base/core/errors.js';
 import { FINAL_STATUSES, type Job, type JobStatus } from './core/contract.js';
@@ -9,8 +8,6 @@ export interface DelegateResultOptions {
   jobId: string;
   wait?: boolean | undefined;
   timeout?: string | undefined;
-  /** Clock and sleep of the wait loop; tests pass their own so they neither wait nor flake. Not a CLI flag. */
-  timing?: Timing;
 }
 
 export interface DelegateResultResult {
@@ -43,14 +40,14 @@ export async function run(options: DelegateResultOptions, ctx: Context): Promise
   const timeoutMs = parseDuration(timeoutText);
   if (timeoutMs === undefined || timeoutMs <= 0) throw usageError(`--timeout: expected a duration such as 30s, 10m or 1h, got ${JSON.stringify(timeoutText)}`);
   const client = await ctx.secutools();
-  const timing = options.timing ?? realTiming;
-  const start = timing.now();
+  const clock = ctx.clock;
+  const start = clock.monotonicMs();
   let pollMs = FIRST_POLL_MS;
   let lastProblem: string | null = null;
   let job: Job | null = null;
 
   for (;;) {
-    const remaining = timeoutMs - (timing.now() - start);
+    const remaining = timeoutMs - (clock.monotonicMs() - start);
     try {
       job = await client.getJob(jobId, options.wait ? { deadlineMs: Math.max(1, remaining) } : {});
       lastProblem = null;
@@ -61,9 +58,9 @@ export async function run(options: DelegateResultOptions, ctx: Context): Promise
     }
     if (job !== null && FINAL_STATUSES.has(job.status)) break;
     if (!options.wait) break;
-    const left = timeoutMs - (timing.now() - start);
+    const left = timeoutMs - (clock.monotonicMs() - start);
     if (left <= 0) break;
-    await timing.sleep(Math.min(pollMs, left));
+    await clock.sleep(Math.min(pollMs, left));
     pollMs = Math.min(MAX_POLL_MS, Math.round(pollMs * 1.5));
   }
 

@@ -1,5 +1,4 @@
 import ky, { type KyInstance } from 'ky';
-import { performance } from 'node:perf_hooks';
 import type { Config, DelegationStatus } from '../base/core/config.js';
 import { ExitCode, FailoverError, errorMessage, usageError } from '../base/core/errors.js';
 import { RETRYABLE_STATUSES, nextRetry, parseRetryAfter } from './core/retry-policy.js';
@@ -13,6 +12,7 @@ import {
   type SubmittedJob,
 } from './core/contract.js';
 import { AnswerTooLarge, nodeHttpFetch } from './http-fetch.js';
+import { systemClock, type Clock } from '../base/clock.js';
 import type { Log } from '../base/log.js';
 
 /**
@@ -30,19 +30,12 @@ export interface SecutoolsClient {
   getJob(jobId: string, options?: { deadlineMs?: number }): Promise<Job>;
 }
 
-export interface Timing {
-  /** Monotonic milliseconds. */
-  now(): number;
-  sleep(ms: number): Promise<void>;
-  /** In [0, 1): the jitter source. */
+/** The clock, plus the jitter source of the backoff (in [0, 1)). */
+export interface Timing extends Clock {
   random(): number;
 }
 
-export const realTiming: Timing = {
-  now: () => performance.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  random: Math.random,
-};
+export const timingOf = (clock: Clock): Timing => ({ ...clock, random: Math.random });
 
 export interface SecutoolsClientOptions {
   baseUrl: string;
@@ -71,7 +64,7 @@ type Attempt =
 class AttemptTimeout extends Error {}
 
 export function createSecutoolsClient(options: SecutoolsClientOptions): SecutoolsClient {
-  const timing = options.timing ?? realTiming;
+  const timing = options.timing ?? timingOf(systemClock);
   const defaultDeadlineMs = options.deadlineMs ?? options.requestTimeoutMs * 2;
   const http: KyInstance = ky.create({
     prefixUrl: options.baseUrl,
@@ -112,18 +105,18 @@ export function createSecutoolsClient(options: SecutoolsClientOptions): Secutool
   /** Runs one call with retries; returns the first non-retryable answer, or throws a classified error. */
   async function call(method: 'get' | 'post', path: string, init: { json?: unknown; headers?: Record<string, string> }, deadlineMs = defaultDeadlineMs) {
     const label = `${method.toUpperCase()} /${path}`;
-    const start = timing.now();
+    const start = timing.monotonicMs();
     let last: Attempt | undefined;
     for (let attempts = 1; ; attempts++) {
-      const remaining = deadlineMs - (timing.now() - start);
+      const remaining = deadlineMs - (timing.monotonicMs() - start);
       last = await attempt(method, path, init, Math.max(1, Math.min(options.requestTimeoutMs, remaining)));
       if (last.kind === 'answer' && !RETRYABLE_STATUSES.has(last.status)) return last;
-      const retryAfterMs = last.kind === 'answer' ? parseRetryAfter(last.retryAfter, Date.now()) : null;
+      const retryAfterMs = last.kind === 'answer' ? parseRetryAfter(last.retryAfter, timing.now().getTime()) : null;
       const step = nextRetry({
         attempts,
         maxRetries: options.retries,
         retryAfterMs,
-        remainingMs: deadlineMs - (timing.now() - start),
+        remainingMs: deadlineMs - (timing.monotonicMs() - start),
         random: timing.random,
       });
       const what = describeAttempt(last, options.requestTimeoutMs);
@@ -239,7 +232,7 @@ function networkDetail(error: unknown): string {
  * The client for a configured command. Delegation must be active (enabled and the key variable set): otherwise a
  * usage error (exit 2) that names what to change, never the key.
  */
-export function secutoolsFromConfig(config: Config, status: DelegationStatus, log: Log): SecutoolsClient {
+export function secutoolsFromConfig(config: Config, status: DelegationStatus, log: Log, clock: Clock): SecutoolsClient {
   if (!status.active) {
     throw usageError(
       `delegation is not active: ${status.reason}`,
@@ -252,6 +245,7 @@ export function secutoolsFromConfig(config: Config, status: DelegationStatus, lo
     apiKeyEnv: config.delegation.apiKeyEnv,
     requestTimeoutMs: config.delegation.requestTimeoutMs,
     retries: config.delegation.retries,
+    timing: timingOf(clock),
     log,
   });
 }

@@ -16,7 +16,10 @@ import { idleSession, type State } from '../base/core/state.js';
 import { parseTask } from '../queue/core/task.js';
 import type { Context } from '../context.js';
 import { launch, type LaunchOutcome } from './launch.js';
-import { keepConversation, readResumeFile, recreateSession, requeueOrFail, resumeFilePath, signalPath } from './lifecycle.js';
+import { keepConversation, readResumeFile, resumeFilePath } from './conversations.js';
+import { recreateSession } from './recycle.js';
+import { requeueOrFail } from './requeue.js';
+import { signalPath } from './signals.js';
 
 export interface DispatchOptions {
   dryRun: boolean;

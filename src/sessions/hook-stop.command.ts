@@ -5,7 +5,7 @@ import { isPoolSessionName } from '../base/core/config.js';
 import { errorMessage } from '../base/core/errors.js';
 import type { Style } from '../base/core/format.js';
 import { withConfig, type BaseContext } from '../context.js';
-import { signalPath } from './lifecycle.js';
+import { signalPath } from './signals.js';
 
 export interface HookStopOptions {
   config?: string | undefined;

@@ -4,7 +4,7 @@ import { errorMessage } from '../base/core/errors.js';
 import { launchCommandLine, sanitizeMessage, type LaunchSpec } from '../claude-code/core/launch.js';
 import { isAtPrompt, readPane, type PaneReading } from '../claude-code/core/screen.js';
 import type { Context } from '../context.js';
-import { pollUntil, sleep } from './lifecycle.js';
+import { pollUntil } from '../base/clock.js';
 
 /**
  * Starting one task in one pool session: a clean pane, `cd` + Claude Code with the active home, wait
@@ -28,8 +28,8 @@ const SUBMIT_CHECK_MS = 5000;
 /** Parallel launches share one batcher: their pane polls become one tmux call per beat. */
 export async function launch(ctx: Context, request: LaunchRequest, panes: PaneBatcher): Promise<LaunchOutcome> {
   const { session } = request;
-  const began = Date.now();
-  const step = (what: string) => ctx.log.debug(`${session}: ${what} after ${Date.now() - began} ms`);
+  const began = ctx.clock.monotonicMs();
+  const step = (what: string) => ctx.log.debug(`${session}: ${what} after ${Math.round(ctx.clock.monotonicMs() - began)} ms`);
   const look = async () => {
     const pane = await panes.read(session);
     if (pane === null) throw new Error(`tmux session ${session} vanished during the launch`);
@@ -40,7 +40,7 @@ export async function launch(ctx: Context, request: LaunchRequest, panes: PaneBa
     await ctx.tmux.sendLine(session, launchCommandLine(request), { reset: true });
     failpoint('dispatch:after-launch-command');
 
-    const ready = await pollUntil<PaneReading>(ctx.config.dispatch.promptTimeoutMs, POLL_MS, async () => {
+    const ready = await pollUntil<PaneReading>(ctx.clock, ctx.config.dispatch.promptTimeoutMs, POLL_MS, async () => {
       const reading = await look();
       return isAtPrompt(reading) || reading.noConversation || reading.permissionsRefused ? reading : undefined;
     });
@@ -53,23 +53,23 @@ export async function launch(ctx: Context, request: LaunchRequest, panes: PaneBa
     failpoint('dispatch:after-prompt');
 
     await ctx.tmux.paste(session, sanitizeMessage(request.message));
-    const pastedAt = Date.now();
+    const pastedAt = ctx.clock.monotonicMs();
     failpoint('dispatch:after-paste');
-    const shown = await pollUntil(3000, 100, async () => ((await look()).input ? true : undefined));
+    const shown = await pollUntil(ctx.clock, 3000, 100, async () => ((await look()).input ? true : undefined));
     if (!shown) return failed('the pasted task never appeared in Claude Code\'s input box');
     step('paste shown');
-    await sleep(Math.max(0, PASTE_SETTLE_MS - (Date.now() - pastedAt)));
+    await ctx.clock.sleep(PASTE_SETTLE_MS - (ctx.clock.monotonicMs() - pastedAt));
 
     const submittedAt = ctx.clock.now().toISOString();
     await ctx.tmux.sendKeys(session, 'Enter');
     failpoint('dispatch:after-enter');
-    if (await submitted(look)) {
+    if (await submitted(ctx, look)) {
       step('submitted');
       return { ok: true, submittedAt };
     }
     // One more Enter: a paste still being processed can swallow the first one.
     await ctx.tmux.sendKeys(session, 'Enter');
-    if (await submitted(look)) return { ok: true, submittedAt };
+    if (await submitted(ctx, look)) return { ok: true, submittedAt };
     return failed('the task stayed in Claude Code\'s input box after Enter');
   } catch (error) {
     return failed(errorMessage(error));
@@ -77,8 +77,8 @@ export async function launch(ctx: Context, request: LaunchRequest, panes: PaneBa
 }
 
 /** Taken = the input box emptied (or Claude Code went busy, or left the screen to a menu). */
-async function submitted(look: () => Promise<PaneReading>): Promise<boolean> {
-  const taken = await pollUntil(SUBMIT_CHECK_MS, 100, async () => {
+async function submitted(ctx: Context, look: () => Promise<PaneReading>): Promise<boolean> {
+  const taken = await pollUntil(ctx.clock, SUBMIT_CHECK_MS, 100, async () => {
     const reading = await look();
     return reading.busy || reading.input === '' || !reading.claudeUi ? true : undefined;
   });

@@ -1,12 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
 import { registryByTmuxSession, transcriptTailOf, type RegistryEntry } from '../claude-code/registry.js';
-import { errnoCode } from '../base/core/errors.js';
 import { isShellCommand, readPane, type PaneReading } from '../claude-code/core/screen.js';
 import { registryHomes } from './core/session-record.js';
 import type { State } from '../base/core/state.js';
 import type { TranscriptRecord } from '../claude-code/core/transcript.js';
 import type { Context } from '../context.js';
-import { signalPath } from './lifecycle.js';
+import { readSignal, signalPath } from './signals.js';
 
 /** What reconcile sees of one session: read once per run, in as few tmux invocations as possible. */
 export interface SessionObservation {
@@ -22,23 +20,6 @@ export interface SessionObservation {
   transcript: TranscriptRecord[] | null;
   /** When the Stop hook signalled this session (epoch ms), or null. */
   signalAtMs: number | null;
-}
-
-/** The signal's own `at` (written by `hook stop`); its mtime when the content is not ours. */
-async function readSignal(path: string): Promise<number | null> {
-  try {
-    const text = await readFile(path, 'utf8');
-    try {
-      const at = Date.parse(String((JSON.parse(text) as { at?: unknown }).at));
-      if (!Number.isNaN(at)) return at;
-    } catch {
-      // Not JSON: fall back to the file time.
-    }
-    return (await stat(path)).mtimeMs;
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return null;
-    throw error;
-  }
 }
 
 export async function observe(ctx: Context, state: State, names: readonly string[], tmuxSessions: ReadonlySet<string>): Promise<Map<string, SessionObservation>> {

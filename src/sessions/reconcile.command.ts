@@ -17,7 +17,10 @@ import { endedInApiError, findSubmission } from '../claude-code/core/transcript.
 import type { Context } from '../context.js';
 import { observe, recapture, type SessionObservation } from './observe.js';
 import { finishOrRollBackSwap, type SwapRecovery } from '../swap/recovery.js';
-import { exitClaude, forgetTask, keepConversation, recreateSession, requeueOrFail, signalPath, sleep } from './lifecycle.js';
+import { keepConversation } from './conversations.js';
+import { exitClaude, recreateSession } from './recycle.js';
+import { forgetTask, requeueOrFail } from './requeue.js';
+import { signalPath } from './signals.js';
 
 export interface ReconcileOptions {
   dryRun: boolean;
@@ -157,7 +160,7 @@ async function judgeAll(ctx: Context, state: State, names: string[], seen: Map<s
     else verdicts.set(name, verdict);
   }
   if (confirm.length > 0) {
-    await sleep(PANE_CONFIRM_MS);
+    await ctx.clock.sleep(PANE_CONFIRM_MS);
     const second = await recapture(ctx, confirm);
     for (const name of confirm) {
       const first = seen.get(name)?.reading as PaneReading;

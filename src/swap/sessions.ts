@@ -11,7 +11,9 @@ import { idleSession, type SessionRecord, type State } from '../base/core/state.
 import type { JournalSession, SwapJournal } from './core/journal.js';
 import { resumeCommandLine, type SessionFacts } from './core/plan.js';
 import type { Context } from '../context.js';
-import { pollUntil, resumeFilePath, signalPath } from '../sessions/lifecycle.js';
+import { pollUntil } from '../base/clock.js';
+import { resumeFilePath } from '../sessions/conversations.js';
+import { signalPath } from '../sessions/signals.js';
 
 /** The session side of a swap: what is running, stopping it, and bringing it back under a home. */
 
@@ -85,7 +87,7 @@ export async function stopSessions(ctx: Context, state: State, sessions: readonl
     ctx.log.info(`${session.name}: stopped for the swap${session.resumeId ? ` (conversation ${session.resumeId} saved)` : ''}`);
   }
   const names = new Set(sessions.map((s) => s.name));
-  const gone = await pollUntil(EXIT_WAIT_MS, 100, async () => {
+  const gone = await pollUntil(ctx.clock, EXIT_WAIT_MS, 100, async () => {
     const live = await registryByTmuxSession(registryHomes(ctx.config, state));
     return [...names].some((name) => live.has(name)) ? undefined : true;
   });

@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import { shellQuote } from '../../src/claude-code/core/launch.js';
 import { isAtPrompt, readPane } from '../../src/claude-code/core/screen.js';
 import { normalizeState, type State } from '../../src/base/core/state.js';
-import { systemClock } from '../../src/context.js';
+import { systemClock } from '../../src/base/clock.js';
 import { claudeFailover } from './cli.js';
 import { makeTestContext, testConfigYaml } from './context.js';
 import { FAKE_CLAUDE, addTask, makeRig, registryEntries, waitFor, type Rig, type RigOptions } from './sessions.js';

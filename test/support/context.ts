@@ -4,7 +4,8 @@ import { stringify } from 'yaml';
 import { createMemoryLog } from '../../src/base/log.js';
 import { Redactor } from '../../src/base/redact.js';
 import { buildConfig, type Config } from '../../src/base/core/config.js';
-import { configuredContext, type Clock, type Context } from '../../src/context.js';
+import { systemClock, type Clock } from '../../src/base/clock.js';
+import { configuredContext, type Context } from '../../src/context.js';
 
 export interface TestContextOptions {
   home: string;
@@ -57,7 +58,7 @@ export function makeTestContext(options: TestContextOptions): TestContext {
   const log = createMemoryLog();
   const stdout: string[] = [];
   let now = options.now ?? new Date('2026-11-21T12:00:00Z');
-  const clock: Clock = { now: () => now };
+  const clock: Clock = { ...systemClock, now: () => now };
   const redactor = new Redactor();
   const ctx = configuredContext(
     {

@@ -6,7 +6,7 @@ import { afterEach } from 'vitest';
 import { processAlive } from '../../src/base/process.js';
 import { createTmux, type Tmux } from '../../src/sessions/tmux.js';
 import { userText, unwrapPastes } from '../../src/claude-code/core/transcript.js';
-import { systemClock } from '../../src/context.js';
+import { systemClock } from '../../src/base/clock.js';
 import { REPO_ROOT } from './cli.js';
 import { makeTestContext, testConfigYaml, type TestContext } from './context.js';
 import { tempDir } from './temp.js';

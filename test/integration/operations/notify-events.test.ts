@@ -41,7 +41,7 @@ describe('notifications', () => {
     await reconcile({ dryRun: false }, rig.ctx);
 
     const realNow = rig.ctx.clock.now;
-    rig.ctx.clock = { now: () => new Date(realNow().getTime() + 61_000) };
+    rig.ctx.clock = { ...rig.ctx.clock, now: () => new Date(realNow().getTime() + 61_000) };
     await reconcile({ dryRun: false }, rig.ctx);
     await reconcile({ dryRun: false }, rig.ctx);
     expect(await events(file)).toEqual([expect.objectContaining({ event: 'session-stalled', session: 'ccl-auto-11', task: 'slow.md' })]);

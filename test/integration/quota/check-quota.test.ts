@@ -15,7 +15,7 @@ describe('check-quota over several polls', () => {
   it('a limit without a reset time is only suspected until confirm_polls polls agree; a recovery clears it', async () => {
     const rig = await makeRig({ pool: { min: 2, max: 2 } });
     const now = new Date();
-    rig.ctx.clock = { now: () => now };
+    rig.ctx.clock = { ...rig.ctx.clock, now: () => now };
     for (const name of ['ccl-auto-11', 'ccl-auto-12']) await rig.tmux.newSession(name, { cwd: rig.home });
     await show(rig, 'ccl-auto-12', ['⎿  Usage limit reached']);
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run as dispatch } from '../../../src/sessions/dispatch.command.js';
 import { run as reconcile } from '../../../src/sessions/reconcile.command.js';
-import { resumeFilePath } from '../../../src/sessions/lifecycle.js';
+import { resumeFilePath } from '../../../src/sessions/conversations.js';
 import { addTask, makeRig, queueFiles, waitFor } from '../../support/sessions.js';
 
 /** A failed launch in dispatch: what becomes of the conversation it took, and of the other launches of the run. */

@@ -69,9 +69,9 @@ describe('reconcile', () => {
     const submittedAt = Date.parse(String((await rig.ctx.state.load()).sessions['ccl-auto-11']?.submittedAt));
     const realNow = rig.ctx.clock.now;
     // Before the grace period the screen is not trusted; after it, two looks at the prompt finish the task.
-    rig.ctx.clock = { now: () => new Date(submittedAt + PANE_GRACE_MS - 500) };
+    rig.ctx.clock = { ...rig.ctx.clock, now: () => new Date(submittedAt + PANE_GRACE_MS - 500) };
     expect((await reconcile({ dryRun: false }, rig.ctx)).finished).toEqual([]);
-    rig.ctx.clock = { now: () => new Date(Math.max(realNow().getTime(), submittedAt + PANE_GRACE_MS)) };
+    rig.ctx.clock = { ...rig.ctx.clock, now: () => new Date(Math.max(realNow().getTime(), submittedAt + PANE_GRACE_MS)) };
     const result = await reconcile({ dryRun: false }, rig.ctx);
     expect(result.finished).toEqual([expect.objectContaining({ task: 'a.md', evidence: 'pane', recycle: 'exited' })]);
   });
@@ -88,7 +88,7 @@ describe('reconcile', () => {
     expect(recorded).toMatchObject({ state: 'working', paneDigest: expect.any(String), paneChangedAt: expect.any(String) });
 
     const realNow = rig.ctx.clock.now;
-    rig.ctx.clock = { now: () => new Date(realNow().getTime() + 61_000) };
+    rig.ctx.clock = { ...rig.ctx.clock, now: () => new Date(realNow().getTime() + 61_000) };
     const later = await reconcile({ dryRun: false }, rig.ctx);
     expect(later.stalled).toEqual([expect.objectContaining({ session: 'ccl-auto-11', task: 'a.md' })]);
     expect((await rig.ctx.state.load()).sessions['ccl-auto-11']).toMatchObject({ state: 'stalled', task: expect.stringContaining('a.md.dispatched') });

@@ -11,7 +11,8 @@ import { SecretWatch, TEST_API_KEY, startSecutools } from '../../support/delegat
 function virtualTiming(): Timing & { sleeps: number[] } {
   let now = 0;
   const sleeps: number[] = [];
-  return { sleeps, now: () => now, sleep: async (ms) => void (sleeps.push(ms), (now += ms)), random: () => 0.5 };
+  const epoch = Date.parse('2026-11-21T12:00:00Z');
+  return { sleeps, now: () => new Date(epoch + now), monotonicMs: () => now, sleep: async (ms) => void (sleeps.push(ms), (now += ms)), random: () => 0.5 };
 }
 
 const request: SubmitRequest = {
@@ -85,7 +86,7 @@ describe('secutools client against the fake platform', () => {
 
   it('honours Retry-After in seconds and as an HTTP date', async () => {
     server.inject({ kind: 'status', status: 429, retryAfter: '3' }, { method: 'POST' });
-    server.inject({ kind: 'status', status: 503, retryAfter: new Date(Date.now() + 60_000).toUTCString() }, { method: 'POST' });
+    server.inject({ kind: 'status', status: 503, retryAfter: new Date(timing.now().getTime() + 60_000).toUTCString() }, { method: 'POST' });
     await client({ deadlineMs: 600_000 }).submit(request, 'key-0003');
     expect(timing.sleeps[0]).toBe(3000);
     expect(timing.sleeps[1]).toBeGreaterThan(50_000);
@@ -121,7 +122,7 @@ describe('secutools client against the fake platform', () => {
 
   it('a hang ends at the overall deadline, however many retries are allowed', async () => {
     server.inject({ kind: 'hang' }, { times: 1000 });
-    const realClock: Timing = { now: () => performance.now(), sleep: async () => undefined, random: () => 0 };
+    const realClock: Timing = { now: () => new Date(), monotonicMs: () => performance.now(), sleep: async () => undefined, random: () => 0 };
     const error = see(await failure(client({ requestTimeoutMs: 100, retries: 20, deadlineMs: 300, timing: realClock }).getJob('job-1')));
     expect(error.code).toBe('secutools-timeout');
     expect(error.message).toContain('no time left before the deadline');
