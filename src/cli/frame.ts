@@ -41,21 +41,22 @@ function setExitCode(code: number): void {
  */
 export async function execute<O, R, C extends BaseContext>(
   load: () => Promise<CommandModule<O, R, C>>,
-  options: NoInfer<O> & CommonFlags,
-  needs: 'config' | 'none' = 'config',
+  options: O,
+  flags: CommonFlags,
+  needs: 'config' | 'none',
 ): Promise<void> {
   // Loaded here, not at the top: `--help` and usage errors then never pay for the config, YAML and lock modules.
   const { createBaseContext, withConfig } = await import('../context.js');
-  const base = createBaseContext(options);
+  const base = createBaseContext(flags);
   try {
     const module = await load();
-    const ctx = (needs === 'none' ? base : await withConfig(base, options.config)) as C;
+    const ctx = (needs === 'none' ? base : await withConfig(base, flags.config)) as C;
     const result = await module.run(options, ctx);
-    if (options.json) base.out.json(result);
+    if (flags.json) base.out.json(result);
     else base.out.text(module.render(result, styleFor(base.color)));
     setExitCode(module.exitCode?.(result) ?? ExitCode.ok);
   } catch (error) {
-    reportError(error, base, options);
+    reportError(error, base, flags);
   }
 }
 
