@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readlink, realpath, rename, stat, symlink, unlink } from 'node:fs/promises';
+import { lstat, mkdir, readlink, realpath, rename, stat, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Config } from '../base/core/config.js';
+import { readFolder } from '../base/folders.js';
 import { ExitCode, FailoverError, errnoCode, errorMessage } from '../base/core/errors.js';
 import type { PathFact, SharedStateFacts, SymlinkFix } from './core/symlinks.js';
 import { failpoint } from '../base/failpoint.js';
@@ -166,14 +167,7 @@ export async function replaceSymlinkAtomic(linkPath: string, target: string): Pr
 async function removeStaleTempLinks(linkPath: string): Promise<void> {
   const dir = dirname(linkPath);
   const prefix = `.${basename(linkPath)}.`;
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return;
-    throw error;
-  }
-  for (const name of names) {
+  for (const name of await readFolder(dir)) {
     if (!name.startsWith(prefix) || !name.endsWith(TEMP_SUFFIX)) continue;
     const path = join(dir, name);
     if ((await inspectLinkPath(path)).kind === 'symlink') await unlink(path).catch(() => undefined);

@@ -1,9 +1,10 @@
 import { constants } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../base/core/errors.js';
 import { parseTranscriptChunk, type TranscriptRecord } from './core/transcript.js';
 import { isUuid } from '../base/core/uuid.js';
+import { readFolder } from '../base/folders.js';
 import { processAlive } from '../base/process.js';
 
 /**
@@ -81,13 +82,8 @@ export function parseRegistryEntry(home: string, file: string, text: string): Re
 /** The live entries of one account home's registry (files of dead processes, left by a crash, are ignored). */
 export async function readRegistry(home: string): Promise<RegistryEntry[]> {
   const dir = join(home, 'sessions');
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if (['ENOENT', 'ENOTDIR', 'EACCES'].includes(errnoCode(error) ?? '')) return [];
-    throw error;
-  }
+  // A registry folder we may not read is Claude Code's business: no entries, as for an older release without one.
+  const names = await readFolder(dir, ['EACCES']);
   const entries: RegistryEntry[] = [];
   for (const name of names.filter((n) => /^\d+\.json$/.test(n))) {
     const file = join(dir, name);

@@ -9,6 +9,7 @@ import {
 } from './marker-files.js';
 import { failpoint } from '../base/failpoint.js';
 import { findByInode, listInbox, moveWithFooter, queuePaths, type InboxTask } from '../queue/files.js';
+import { queueStateOf } from '../queue/core/task-state.js';
 import type { SecutoolsClient } from './secutools-client.js';
 import { projectDirs } from '../base/core/config.js';
 import { mapLimit } from '../base/core/concurrency.js';
@@ -17,7 +18,7 @@ import { formatDuration } from '../base/core/duration.js';
 import { FailoverError, errorMessage } from '../base/core/errors.js';
 import { plural, table, type Style } from '../base/core/format.js';
 import { decideReap, delegationFooter, type PollAnswer } from './core/reap-plan.js';
-import { platformDownReason } from './core/contract.js';
+import { platformGuard } from './core/platform-guard.js';
 import { emptyState, type Counters } from '../base/core/state.js';
 import type { Context } from '../context.js';
 
@@ -98,8 +99,7 @@ async function reap(options: ReapOptions, ctx: Context, counters: Counters): Pro
     if (status.active) client = await ctx.secutools();
     else ctx.log.warn(`delegated jobs cannot be polled: delegation is not active (${status.reason}); they stay as they are`);
   }
-  // Once the platform is found out of reach, the remaining jobs do not each wait out the full deadline again.
-  let platformDown: string | null = null;
+  const platform = platformGuard();
   // Polls are capped at poll_concurrency (what the platform sees); twice as many workers let the fsync-bound file
   // moves of finished jobs run while other polls are in flight, instead of each poll waiting for the disk.
   const polls = limiter(concurrency);
@@ -110,10 +110,10 @@ async function reap(options: ReapOptions, ctx: Context, counters: Counters): Pro
    */
   const pollInSlot = (secutools: SecutoolsClient, jobId: string) =>
     polls(async () => {
-      if (platformDown !== null) return null;
+      if (platform.down !== null) return null;
       result.polled++;
       const answer = await poll(secutools, jobId);
-      if (answer.kind === 'error') platformDown ??= platformDownReason(answer.code);
+      if (answer.kind === 'error') platform.note(answer.code);
       return answer;
     });
 
@@ -128,7 +128,7 @@ async function reap(options: ReapOptions, ctx: Context, counters: Counters): Pro
         }
         const answer = await pollInSlot(client, marker.jobId);
         if (answer === null) {
-          result.unreachable.push({ ...where, message: `not polled: secutools is out of reach in this run (${platformDown})` });
+          result.unreachable.push({ ...where, message: `not polled: ${platform.skipped()}` });
           return;
         }
         const decision = decideReap(marker, answer, ctx.clock.now(), ctx.config.delegation.jobTimeoutMs);
@@ -194,7 +194,7 @@ async function collect(ctx: Context, result: ReapResult): Promise<Delegated[]> {
   for (const project of projectDirs(ctx.config)) {
     let entries: InboxTask[];
     try {
-      entries = (await listInbox(project)).tasks.filter((t) => t.delegated);
+      entries = (await listInbox(project)).tasks.filter((t) => queueStateOf(t) === 'delegated');
     } catch (error) {
       result.errors.push({ project, message: `cannot list the inbox: ${errorMessage(error)}` });
       continue;

@@ -6,7 +6,8 @@ import { mapLimit } from '../base/core/concurrency.js';
 import { MARKER_VERSION, byTask, type DelegatingIntent } from './core/markers.js';
 import { FailoverError, errorMessage } from '../base/core/errors.js';
 import type { DelegatedProvider } from '../queue/core/routing.js';
-import { platformDownReason, taskSubmitRequest, type SubmitRequest } from './core/contract.js';
+import { taskSubmitRequest, type SubmitRequest } from './core/contract.js';
+import { platformGuard } from './core/platform-guard.js';
 import type { Counters } from '../base/core/state.js';
 import type { TaskFields } from '../queue/core/task.js';
 import type { Context } from '../context.js';
@@ -63,8 +64,7 @@ function submitRequest(candidate: SubmissionCandidate, intent: DelegatingIntent)
 export async function submitDelegated(candidates: SubmissionCandidate[], ctx: Context, counters: Counters): Promise<SubmissionReport> {
   const report: SubmissionReport = { submitted: [], fellBack: [], errors: [] };
   if (candidates.length === 0) return report;
-  // Once the platform is found out of reach, the remaining tasks do not each wait out the full deadline again.
-  let platformDown: string | null = null;
+  const platform = platformGuard();
 
   const submitOne = async (candidate: SubmissionCandidate): Promise<void> => {
     const where = `${candidate.project}: ${candidate.task}`;
@@ -72,7 +72,7 @@ export async function submitDelegated(candidates: SubmissionCandidate[], ctx: Co
     try {
       if (candidate.fallBackBecause !== undefined) return await fallBack(candidate, intent, candidate.fallBackBecause);
       if (candidate.body.trim() === '') return await fallBack(candidate, intent, 'the task has no body to send as the prompt');
-      if (platformDown !== null) return await fallBack(candidate, intent, `secutools is out of reach in this run (${platformDown})`);
+      if (platform.down !== null) return await fallBack(candidate, intent, platform.skipped());
       if (!intent) {
         intent = {
           version: MARKER_VERSION,
@@ -116,7 +116,7 @@ export async function submitDelegated(candidates: SubmissionCandidate[], ctx: Co
       return await secutools.submit(submitRequest(candidate, intent), intent.idempotencyKey);
     } catch (error) {
       if (!(error instanceof FailoverError) || !error.code.startsWith('secutools-')) throw error;
-      platformDown ??= platformDownReason(error.code);
+      platform.note(error.code);
       await fallBack(candidate, intent, `submission to secutools failed: ${error.message}`);
       return null;
     }

@@ -1,11 +1,12 @@
-import { readdir } from 'node:fs/promises';
 import { activeAccount } from '../accounts/active-account.js';
 import { readDelegated } from '../delegation/marker-files.js';
 import { inspectLock } from '../base/lock.js';
+import { readFolder } from '../base/folders.js';
 import { listInbox, queuePaths } from '../queue/files.js';
+import { isFinishedTaskName, queueStateOf, type QueueState } from '../queue/core/task-state.js';
 import { installedUnits, realSystemd, unitHealth, userUnitDir, type SystemdPort } from './systemctl.js';
 import { projectDirs } from '../base/core/config.js';
-import { ExitCode, errnoCode, errorMessage } from '../base/core/errors.js';
+import { ExitCode, errorMessage } from '../base/core/errors.js';
 import { formatDuration } from '../base/core/duration.js';
 import { table, type Style } from '../base/core/format.js';
 import { buildStatus, type DelegatedJobStatus, type QueueStatus, type StatusReport, type UnitStatus } from './core/status.js';
@@ -44,15 +45,8 @@ export async function run(options: StatusOptions, ctx: Context): Promise<StatusR
   });
 }
 
-const isTaskFile = (name: string) => name.endsWith('.md') && !name.startsWith('.') && !/\.result(-\d+)?\.md$/.test(name);
-
-async function countTasks(dir: string): Promise<number> {
-  try {
-    return (await readdir(dir)).filter(isTaskFile).length;
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return 0;
-    throw error;
-  }
+async function countFinished(dir: string): Promise<number> {
+  return (await readFolder(dir)).filter(isFinishedTaskName).length;
 }
 
 async function gatherQueues(ctx: Context, warnings: string[]) {
@@ -62,19 +56,19 @@ async function gatherQueues(ctx: Context, warnings: string[]) {
     try {
       const listing = await listInbox(project);
       const paths = queuePaths(project);
-      const [done, failed] = await Promise.all([countTasks(paths.done), countTasks(paths.failed)]);
-      const count = (pick: (t: (typeof listing.tasks)[number]) => boolean) => listing.tasks.filter(pick).length;
+      const [done, failed] = await Promise.all([countFinished(paths.done), countFinished(paths.failed)]);
+      const count = (state: QueueState) => listing.tasks.filter((t) => queueStateOf(t) === state).length;
       queues.push({
         project,
         inboxExists: listing.exists,
-        pending: count((t) => t.hasFile && !t.delegating && !t.delegated),
-        dispatched: count((t) => t.dispatched),
-        delegating: count((t) => t.delegating && !t.delegated),
-        delegated: count((t) => t.delegated),
+        pending: count('pending'),
+        dispatched: count('dispatched'),
+        delegating: count('delegating'),
+        delegated: count('delegated'),
         done,
         failed,
       });
-      for (const task of listing.tasks.filter((t) => t.delegated)) {
+      for (const task of listing.tasks.filter((t) => queueStateOf(t) === 'delegated')) {
         const marker = await readDelegated(task.path);
         if (marker?.ok) {
           jobs.push({ project, task: task.name, jobId: marker.value.jobId, provider: marker.value.provider, submittedAt: marker.value.submittedAt });

@@ -1,9 +1,9 @@
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { errnoCode } from '../base/core/errors.js';
 import type { UnitStatus } from './core/status.js';
 import { GENERATED_MARK, UNIT_PREFIX, type UnitFile } from './core/systemd-units.js';
+import { readFolder } from '../base/folders.js';
 import { writeFileAtomic } from '../base/fs-atomic.js';
 import { runCommand, type CommandResult } from '../base/process.js';
 
@@ -32,13 +32,7 @@ export async function writeUnits(dir: string, units: UnitFile[]): Promise<void> 
 
 /** Our units in `dir`: only files we generated (prefix and mark), never an operator's own unit. */
 export async function installedUnits(dir: string): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return [];
-    throw error;
-  }
+  const names = await readFolder(dir);
   const ours: string[] = [];
   for (const name of names.filter((n) => n.startsWith(UNIT_PREFIX)).sort()) {
     const head = await readFile(join(dir, name), 'utf8').catch(() => '');

@@ -1,11 +1,12 @@
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, readlinkSync } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, readlink, rename, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readlink, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode } from '../base/core/errors.js';
 import { hasFooter, renderFooter, type FooterFields, type Outcome } from './core/footer.js';
 import { printable } from '../base/core/format.js';
 import { MAX_TASK_BYTES, decodeTaskBytes } from './core/task.js';
 import { isUnsafeName } from './core/task-name.js';
+import { readFolder } from '../base/folders.js';
 import { fsyncDir, writeFileExclusive } from '../base/fs-atomic.js';
 
 /**
@@ -231,14 +232,7 @@ export async function moveWithFooter(source: string | Buffer, project: string, o
 
 /** The file with inode `ino` in `dir` (where a killed move already put a task), or null. */
 export async function findByInode(dir: string, ino: number): Promise<string | null> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return null;
-    throw error;
-  }
-  for (const name of names) {
+  for (const name of await readFolder(dir)) {
     const info = await lstat(join(dir, name)).catch(() => null);
     if (info?.ino === ino && info.isFile()) return join(dir, name);
   }

@@ -1,5 +1,6 @@
 import { failpoint } from '../base/failpoint.js';
 import { listInbox, moveWithFooter, readTaskFile, type InboxListing, type InboxTask } from './files.js';
+import { queueStateOf } from './core/task-state.js';
 import { projectDirs } from '../base/core/config.js';
 import { errorMessage } from '../base/core/errors.js';
 import { plural, table, type Style } from '../base/core/format.js';
@@ -9,7 +10,7 @@ import { parseTask, type ParsedTask } from './core/task.js';
 import { routeDelegated, tidyMarkers, type DelegatedRouteItem } from '../delegation/scan-delegation.js';
 import { quarantineUnsafeNames } from './unsafe-names.js';
 import type { Context } from '../context.js';
-import type { InFlightTask, PendingTask, QuarantinedTask, ScanResult } from './scan-report.js';
+import type { PendingTask, QuarantinedTask, ScanResult } from './scan-report.js';
 
 export interface ScanOptions {
   dryRun: boolean;
@@ -85,12 +86,27 @@ async function scan(options: ScanOptions, ctx: Context, knownDispatched: Set<str
     if (entry.dispatched && !knownDispatched.has(`${entry.path}.dispatched`) && !options.dryRun) {
       result.unknownDispatched.push({ project: entry.project, task: entry.name });
     }
-    if (entry.delegated) result.inFlight.push({ project: entry.project, task: entry.name, state: 'delegated_to_secutools' });
-    // A leftover intent (killed run) is re-read and re-submitted with its key below; a dry run only reports it.
-    else if (entry.delegating && entry.hasFile && !options.dryRun) fresh.push(entry);
-    else if (entry.delegating) result.inFlight.push({ project: entry.project, task: entry.name, state: 'delegating' });
-    else if (entry.hasFile) fresh.push(entry);
-    if (entry.dispatched) result.inFlight.push({ project: entry.project, task: entry.name, state: 'dispatched' });
+    const state = queueStateOf(entry);
+    switch (state) {
+      case 'pending':
+        fresh.push(entry);
+        break;
+      case 'delegating':
+        // A leftover intent (killed run) is re-read and re-submitted with its key below; a dry run only reports it.
+        if (options.dryRun) result.inFlight.push({ project: entry.project, task: entry.name, state: 'delegating' });
+        else fresh.push(entry);
+        break;
+      case 'delegated':
+        result.inFlight.push({ project: entry.project, task: entry.name, state: 'delegated_to_secutools' });
+        break;
+      case 'dispatched':
+        result.inFlight.push({ project: entry.project, task: entry.name, state: 'dispatched' });
+        break;
+      case null:
+        break; // markers without their task: tidied above, or left for an operator with a reason
+      default:
+        state satisfies never;
+    }
   }
 
   const mayDelegate = !options.dryRun && ctx.delegation().active;

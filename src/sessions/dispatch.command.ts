@@ -4,6 +4,7 @@ import { failpoint } from '../base/failpoint.js';
 import { createPaneBatcher } from './pane-batcher.js';
 import type { LockHandle } from '../base/lock.js';
 import { claimTask, listInbox, readTaskFile, type InboxTask } from '../queue/files.js';
+import { queueStateOf } from '../queue/core/task-state.js';
 import { isPoolSessionName, projectDirs, type Account } from '../base/core/config.js';
 import { runsLocally } from '../delegation/core/markers.js';
 import { planDispatch, type Assignment, type CandidateTask, type DispatchPlan, type SessionView } from './core/dispatch-plan.js';
@@ -127,7 +128,7 @@ async function localTasks(ctx: Context, errors: DispatchResult['errors']): Promi
       continue;
     }
     for (const entry of entries) {
-      if (!entry.hasFile || entry.dispatched || entry.delegating || entry.delegated) continue;
+      if (queueStateOf(entry) !== 'pending') continue;
       const read = await readTaskFile(entry.path);
       if (!read.ok) continue;
       const parsed = parseTask(read.text);

@@ -130,16 +130,6 @@ function describe(value: unknown): string {
 }
 
 /**
- * Failures that say the platform as a whole is out of reach, not that one request or job is wrong: the rest of a run
- * does not wait out the deadline on it again. The short word ('unreachable', 'timeout') for messages, else null.
- */
-export function platformDownReason(code: string): 'unreachable' | 'timeout' | null {
-  if (code === 'secutools-unreachable') return 'unreachable';
-  if (code === 'secutools-timeout') return 'timeout';
-  return null;
-}
-
-/**
  * Text from the server that ends up in our files and output (error messages, results): the key is scrubbed even
  * if a broken or hostile server echoes it back, and messages meant for one line are kept to one short line.
  */
