@@ -3,7 +3,7 @@ import { lstat, mkdir, readlink, realpath, rename, stat, symlink, unlink } from 
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Config } from '../base/core/config.js';
 import { readFolder } from '../base/folders.js';
-import { ExitCode, FailoverError, errnoCode, errorMessage } from '../base/core/errors.js';
+import { ExitCode, FailoverError, errnoCode, errorMessage, unreachable } from '../base/core/errors.js';
 import type { PathFact, SharedStateFacts, SymlinkFix } from './core/symlinks.js';
 import { failpoint } from '../base/failpoint.js';
 import { fsyncDir } from '../base/fs-atomic.js';
@@ -120,6 +120,8 @@ export async function readActiveLink(path: string): Promise<ActiveLink> {
       return { kind: fact.kind, path };
     case 'unreadable':
       throw new FailoverError(ExitCode.failed, 'active-link', `cannot inspect the active link ${path}: ${fact.message}`);
+    default:
+      return unreachable(fact, 'path fact');
   }
 }
 

@@ -1,3 +1,4 @@
+import { isOneOf } from '../base/core/json.js';
 import { readTaskFile } from '../queue/files.js';
 import { COMPLEXITY_HINTS } from '../queue/core/task.js';
 import { ExitCode, FailoverError, usageError } from '../base/core/errors.js';
@@ -24,7 +25,7 @@ export async function run(options: DecideOptions, _ctx: BaseContext): Promise<Ro
     if (!parsed.ok) throw new FailoverError(ExitCode.failed, 'invalid-task', `${options.file}: ${parsed.reason}`);
     return decide(parsed.task.fields);
   }
-  if (options.complexityHint !== undefined && !(COMPLEXITY_HINTS as readonly string[]).includes(options.complexityHint.trim().toLowerCase())) {
+  if (options.complexityHint !== undefined && !isOneOf(COMPLEXITY_HINTS, options.complexityHint.trim().toLowerCase())) {
     throw usageError(`--complexity-hint: expected one of ${COMPLEXITY_HINTS.join(', ')}, got ${JSON.stringify(options.complexityHint)}`);
   }
   return decide({

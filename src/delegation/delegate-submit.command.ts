@@ -1,3 +1,4 @@
+import { isOneOf } from '../base/core/json.js';
 import { randomUUID } from 'node:crypto';
 import { basename, dirname, resolve } from 'node:path';
 import { readTaskFile } from '../queue/files.js';
@@ -59,8 +60,8 @@ function parseProvider(value: string): DelegatedProvider {
 
 function parsePriority(value: string): Priority {
   const normalized = value.trim().toLowerCase();
-  if (!(PRIORITIES as readonly string[]).includes(normalized)) throw usageError(`--priority: expected one of ${PRIORITIES.join(', ')}, got ${JSON.stringify(value)}`);
-  return normalized as Priority;
+  if (!isOneOf(PRIORITIES, normalized)) throw usageError(`--priority: expected one of ${PRIORITIES.join(', ')}, got ${JSON.stringify(value)}`);
+  return normalized;
 }
 
 async function fromTaskFile(file: string, provider: DelegatedProvider | undefined, priority: Priority | undefined): Promise<SubmitRequest> {

@@ -2,7 +2,7 @@ import { failpoint } from '../base/failpoint.js';
 import { listInbox, moveWithFooter, readTaskFile, type InboxListing, type InboxTask } from './files.js';
 import { queueStateOf } from './core/task-state.js';
 import { projectDirs } from '../base/core/config.js';
-import { errorMessage } from '../base/core/errors.js';
+import { errorMessage, unreachable } from '../base/core/errors.js';
 import { plural, table, type Style } from '../base/core/format.js';
 import { decide } from './core/routing.js';
 import { emptyState, type Counters } from '../base/core/state.js';
@@ -105,7 +105,7 @@ async function scan(options: ScanOptions, ctx: Context, knownDispatched: Set<str
       case null:
         break; // markers without their task: tidied above, or left for an operator with a reason
       default:
-        state satisfies never;
+        unreachable(state, 'queue state');
     }
   }
 

@@ -6,7 +6,7 @@ import { moveWithFooter } from '../queue/files.js';
 import { judgeCompletion, type Evidence, type Verdict } from './core/completion.js';
 import { isPoolSessionName } from '../base/core/config.js';
 import { formatDuration } from '../base/core/duration.js';
-import { errorMessage } from '../base/core/errors.js';
+import { errorMessage, unreachable } from '../base/core/errors.js';
 import { plural, type Style } from '../base/core/format.js';
 import { paneDigest, type PaneReading } from '../claude-code/core/screen.js';
 import { sessionsToCreate } from './core/pool-plan.js';
@@ -298,6 +298,8 @@ async function apply(ctx: Context, state: State, obs: SessionObservation, verdic
         record.paneChangedAt = now.toISOString();
       }
       return;
+    default:
+      unreachable(verdict, 'completion verdict');
   }
 }
 

@@ -1,3 +1,4 @@
+import { unreachable } from '../../base/core/errors.js';
 import { dirname, join, resolve } from 'node:path';
 import type { Account, Config } from '../../base/core/config.js';
 
@@ -102,6 +103,8 @@ function describe(fact: PathFact): string {
       return 'a special file';
     case 'unreadable':
       return `unreadable (${fact.message})`;
+    default:
+      return unreachable(fact, 'path fact');
   }
 }
 

@@ -1,3 +1,4 @@
+import { isOneOf } from './json.js';
 import { parseDuration } from './duration.js';
 import { describeValue, hasControlCharacter } from './format.js';
 
@@ -99,11 +100,11 @@ export class MappingReader {
   oneOf<T extends string>(key: string, choices: readonly T[], fallback: T): T {
     const value = this.raw(key);
     if (value === undefined || value === null) return fallback;
-    if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    if (!isOneOf(choices, value)) {
       this.fail(key, `one of ${choices.join(', ')}`, value);
       return fallback;
     }
-    return value as T;
+    return value;
   }
 
   boolean(key: string, fallback: boolean): boolean {

@@ -43,3 +43,11 @@ export function errnoCode(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The `default` of a switch over a union of kinds: it type-checks only when every kind has its case, so a kind added
+ * later fails the build where it is not handled. At run time (a value from outside the types) it is a bug, said so.
+ */
+export function unreachable(value: never, what: string): never {
+  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
+}

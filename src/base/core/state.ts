@@ -1,4 +1,4 @@
-import { isRecord } from './json.js';
+import { isOneOf, isRecord } from './json.js';
 
 /** The shape of `<state_dir>/state.json` and the pure helpers around it. */
 
@@ -124,7 +124,7 @@ export function normalizeState(document: unknown): StateParse {
     if (document[key] !== undefined && !valid(document[key])) return { ok: false, reason: `field "${key}" has the wrong type` };
   }
   for (const [name, session] of Object.entries((document.sessions ?? {}) as Record<string, unknown>)) {
-    if (!isRecord(session) || !(SESSION_STATES as readonly unknown[]).includes(session.state)) {
+    if (!isRecord(session) || !isOneOf(SESSION_STATES, session.state)) {
       return { ok: false, reason: `session "${name}" is malformed` };
     }
   }

@@ -1,5 +1,5 @@
 import type { Priority } from '../../base/core/config.js';
-import { isRecord, type Check } from '../../base/core/json.js';
+import { isOneOf, isRecord, type Check } from '../../base/core/json.js';
 import type { DelegatedProvider } from '../../queue/core/routing.js';
 import type { TaskFields } from '../../queue/core/task.js';
 
@@ -71,10 +71,10 @@ export function isValidJobId(value: unknown): value is string {
 
 function checkStatus(value: unknown): Check<JobStatus> {
   if (typeof value !== 'string') return { ok: false, reason: `"status" is ${describe(value)}, expected one of ${JOB_STATUSES.join(', ')}` };
-  if (!(JOB_STATUSES as readonly string[]).includes(value)) {
+  if (!isOneOf(JOB_STATUSES, value)) {
     return { ok: false, reason: `unknown status ${JSON.stringify(value.slice(0, 40))} (expected one of ${JOB_STATUSES.join(', ')})` };
   }
-  return { ok: true, value: value as JobStatus };
+  return { ok: true, value };
 }
 
 function checkJobId(value: unknown): Check<string> {

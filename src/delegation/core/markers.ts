@@ -1,5 +1,5 @@
 import { PRIORITIES, type Priority } from '../../base/core/config.js';
-import { isRecord, type Check } from '../../base/core/json.js';
+import { isOneOf, isRecord, type Check } from '../../base/core/json.js';
 import { DELEGATED_PROVIDERS, type DelegatedProvider, type RouteDecision } from '../../queue/core/routing.js';
 import { isValidJobId, type JobStatus } from './contract.js';
 
@@ -89,8 +89,8 @@ function parseJsonObject(text: string): Check<Record<string, unknown>> {
 function commonProblems(doc: Record<string, unknown>): string[] {
   const problems: string[] = [];
   if (!isText(doc.idempotencyKey)) problems.push('idempotencyKey missing');
-  if (!(DELEGATED_PROVIDERS as readonly unknown[]).includes(doc.provider)) problems.push(`provider ${JSON.stringify(doc.provider)} is not a delegated provider`);
-  if (!(PRIORITIES as readonly unknown[]).includes(doc.priority)) problems.push(`priority ${JSON.stringify(doc.priority)} is not a priority`);
+  if (!isOneOf(DELEGATED_PROVIDERS, doc.provider)) problems.push(`provider ${JSON.stringify(doc.provider)} is not a delegated provider`);
+  if (!isOneOf(PRIORITIES, doc.priority)) problems.push(`priority ${JSON.stringify(doc.priority)} is not a priority`);
   return problems;
 }
 

@@ -1,3 +1,4 @@
+import { unreachable } from '../../base/core/errors.js';
 import type { DelegatedMarker, RecordedOutcome } from './markers.js';
 import { formatDuration } from '../../base/core/duration.js';
 import type { FooterFields } from '../../queue/core/footer.js';
@@ -56,6 +57,8 @@ export function decideReap(marker: DelegatedMarker, answer: PollAnswer, now: Dat
         };
       }
       return { action: 'wait', status: job.status, ageMs };
+    default:
+      return unreachable(job.status, 'job status');
   }
 }
 

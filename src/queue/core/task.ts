@@ -1,3 +1,4 @@
+import { isOneOf } from '../../base/core/json.js';
 import { parseDocument } from 'yaml';
 import { PRIORITIES, type Priority } from '../../base/core/config.js';
 import { parseSimpleFrontmatter } from './frontmatter-fast.js';
@@ -114,7 +115,7 @@ function checkFields(raw: Record<string, unknown>): { ok: true; fields: TaskFiel
   }
   if (present('priority')) {
     const value = typeof raw.priority === 'string' ? raw.priority.trim().toLowerCase() : undefined;
-    if (value !== undefined && (PRIORITIES as readonly string[]).includes(value)) fields.priority = value as Priority;
+    if (isOneOf(PRIORITIES, value)) fields.priority = value;
     else problems.push(`priority: expected one of ${PRIORITIES.join(', ')}, got ${describeValue(raw.priority)}`);
   }
   if (present('tags')) {
@@ -137,7 +138,7 @@ function checkFields(raw: Record<string, unknown>): { ok: true; fields: TaskFiel
   }
   if (present('complexity_hint')) {
     const value = typeof raw.complexity_hint === 'string' ? raw.complexity_hint.trim().toLowerCase() : undefined;
-    if (value !== undefined && (COMPLEXITY_HINTS as readonly string[]).includes(value)) fields.complexityHint = value as ComplexityHint;
+    if (isOneOf(COMPLEXITY_HINTS, value)) fields.complexityHint = value;
     else problems.push(`complexity_hint: expected one of ${COMPLEXITY_HINTS.join(', ')}, got ${describeValue(raw.complexity_hint)}`);
   }
   if (problems.length > 0) return { ok: false, reason: `frontmatter ${problems.join('; ')}` };

@@ -1,4 +1,5 @@
-import { isRecord } from '../../base/core/json.js';
+import { unreachable } from '../../base/core/errors.js';
+import { isOneOf, isRecord } from '../../base/core/json.js';
 import { isUuid } from '../../base/core/uuid.js';
 
 /**
@@ -67,13 +68,13 @@ export function parseJournal(raw: unknown): SwapJournal | null {
   const { id, pid, startedAt, reason, by, from, fromHome, to, toHome, linkBefore, phase, failure, sessions } = raw;
   if (![id, startedAt, reason, by, from, fromHome, to, toHome].every(isString)) return null;
   if (typeof pid !== 'number' || !isNullableString(linkBefore) || !isNullableString(failure)) return null;
-  if (!(SWAP_PHASES as readonly unknown[]).includes(phase) || !Array.isArray(sessions)) return null;
+  if (!isOneOf(SWAP_PHASES, phase) || !Array.isArray(sessions)) return null;
   const parsed = sessions.map(parseSession);
   if (parsed.some((s) => s === null)) return null;
   return {
     id: id as string, pid, startedAt: startedAt as string, reason: reason as string, by: by as string,
     from: from as string, fromHome: fromHome as string, to: to as string, toHome: toHome as string,
-    linkBefore, phase: phase as SwapPhase, failure, sessions: parsed as JournalSession[],
+    linkBefore, phase, failure, sessions: parsed as JournalSession[],
   };
 }
 
@@ -114,5 +115,7 @@ export function decideSwapRecovery(journal: Pick<SwapJournal, 'phase' | 'linkBef
         flipBack: needsFlipBack(journal, link),
         reason: link === 'to' ? "the new home's shared links are not usable" : `the active link points ${link === 'from' ? 'at the old home still' : link === 'missing' ? 'nowhere' : 'elsewhere'}`,
       };
+    default:
+      return unreachable(journal.phase, 'swap phase');
   }
 }
