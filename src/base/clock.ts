@@ -3,6 +3,7 @@
  * elapsed time and deadlines use a monotonic source, so a wall clock stepped by NTP can neither cut a wait short nor
  * stretch it. Waits go through `sleep` so that a test can drive them.
  */
+
 export interface Clock {
   now(): Date;
   monotonicMs(): number;

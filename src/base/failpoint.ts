@@ -3,6 +3,7 @@
  * reaches the named step, so tests can prove that a kill at that exact instant loses nothing and runs nothing twice.
  * A no-op otherwise. Named steps are listed in FAILPOINTS so a typo in a test is caught, not silently ignored.
  */
+
 export const FAILPOINTS = [
   'scan-inbox:after-read',
   'scan-inbox:after-quarantine',

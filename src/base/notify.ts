@@ -1,3 +1,8 @@
+/**
+ * Runs `notify.command` (through /bin/sh, as the operator wrote it) with the event JSON on stdin. A notifier that
+ * fails, hangs or is missing is logged and never breaks the command that raised the event.
+ */
+
 import { errorMessage } from './core/errors.js';
 import type { Log } from './log.js';
 
@@ -16,10 +21,6 @@ export type Notify = (event: NotifyEvent) => Promise<void>;
 
 const NOTIFY_TIMEOUT_MS = 15_000;
 
-/**
- * Runs `notify.command` (through /bin/sh, as the operator wrote it) with the event JSON on stdin. A notifier that
- * fails, hangs or is missing is logged and never breaks the command that raised the event.
- */
 export function createNotify(command: string | null, log: Log): Notify {
   return async (event) => {
     log.info(`event ${event.event}: ${event.message}`);

@@ -2,6 +2,7 @@
  * Defence in depth for secrets: every byte the tool writes to stdout or stderr passes through one Redactor that
  * knows the secret values in use (the secutools key) and masks them, so a forgotten interpolation cannot leak one.
  */
+
 export class Redactor {
   private readonly secrets = new Set<string>();
 

@@ -1,3 +1,9 @@
+/**
+ * The Claude Code edge: its per-account session registry (`<home>/sessions/<pid>.json`, one file per live
+ * interactive process, removed on exit) and its transcripts. Files written by another program are read
+ * defensively: bounded size, validated fields, stale entries (dead pid) ignored.
+ */
+
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,11 +13,6 @@ import { isUuid } from '../base/core/uuid.js';
 import { readFolder } from '../base/folders.js';
 import { processAlive } from '../base/process.js';
 
-/**
- * The Claude Code edge: its per-account session registry (`<home>/sessions/<pid>.json`, one file per live
- * interactive process, removed on exit) and its transcripts. Files written by another program are read
- * defensively: bounded size, validated fields, stale entries (dead pid) ignored.
- */
 export interface RegistryEntry {
   home: string;
   file: string;

@@ -1,3 +1,12 @@
+/**
+ * The secutools HTTP client. ky does the requests; the retry loop is ours because the contract needs
+ * what ky's built-in retry does not give: a per-attempt timeout *and* an overall deadline, retries on timeouts,
+ * Retry-After capped by that deadline, and an injectable clock so tests neither sleep nor flake.
+ *
+ * The API key lives only in the Authorization header of outgoing requests. No message this module builds contains
+ * it (ky's own HTTPError text is never used), and every string taken from the server is scrubbed of it.
+ */
+
 import ky, { type KyInstance } from 'ky';
 import type { Config, DelegationStatus } from '../base/core/config.js';
 import { ExitCode, FailoverError, errorMessage, usageError } from '../base/core/errors.js';
@@ -15,14 +24,6 @@ import { AnswerTooLarge, nodeHttpFetch } from './http-fetch.js';
 import { systemClock, type Clock } from '../base/clock.js';
 import type { Log } from '../base/log.js';
 
-/**
- * The secutools HTTP client. ky does the requests; the retry loop is ours because the contract needs
- * what ky's built-in retry does not give: a per-attempt timeout *and* an overall deadline, retries on timeouts,
- * Retry-After capped by that deadline, and an injectable clock so tests neither sleep nor flake.
- *
- * The API key lives only in the Authorization header of outgoing requests. No message this module builds contains
- * it (ky's own HTTPError text is never used), and every string taken from the server is scrubbed of it.
- */
 export interface SecutoolsClient {
   /** POST /api/v1/jobs; retried with the same Idempotency-Key, so a retry can never create a second job. */
   submit(request: SubmitRequest, idempotencyKey: string): Promise<SubmittedJob>;

@@ -1,3 +1,9 @@
+/**
+ * `dispatch --scan`: what the systemd path units run when a file lands in an inbox. A path unit's event is lost
+ * while its service is already running, so one pass is not enough: scan-inbox then dispatch, again, until no new
+ * task file arrived during a pass (bounded; the timer remains the safety net).
+ */
+
 import { listInbox } from './files.js';
 import { projectDirs } from '../base/core/config.js';
 import type { Style } from '../base/core/format.js';
@@ -6,11 +12,6 @@ import * as dispatch from '../sessions/dispatch.command.js';
 import * as scanInbox from './scan-inbox.command.js';
 import type { ScanResult } from './scan-report.js';
 
-/**
- * `dispatch --scan`: what the systemd path units run when a file lands in an inbox. A path unit's event is lost
- * while its service is already running, so one pass is not enough: scan-inbox then dispatch, again, until no new
- * task file arrived during a pass (bounded; the timer remains the safety net).
- */
 export const MAX_PASSES = 5;
 
 export interface QueuePassResult {

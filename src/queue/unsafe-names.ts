@@ -1,3 +1,9 @@
+/**
+ * scan-inbox's part for task files whose names are not printable text (control characters, bytes that are not
+ * UTF-8; see core/task-name.ts): each goes to `failed/` under a printable name, with its raw name and the reason in the
+ * footer. They are found again by their raw bytes, because Node's string for such a name does not open the file.
+ */
+
 import { lstat, readdir } from 'node:fs/promises';
 import { failpoint } from '../base/failpoint.js';
 import { moveWithFooter, type InboxListing } from './files.js';
@@ -5,11 +11,6 @@ import { errorMessage } from '../base/core/errors.js';
 import { describeRawName, printableName, unsafeNameReason } from './core/task-name.js';
 import type { Context } from '../context.js';
 
-/**
- * scan-inbox's part for task files whose names are not printable text (control characters, bytes that are not
- * UTF-8; see core/task-name.ts): each goes to `failed/` under a printable name, with its raw name and the reason in the
- * footer. They are found again by their raw bytes, because Node's string for such a name does not open the file.
- */
 export interface UnsafeNameOutcome {
   quarantined: Array<{ project: string; task: string; reason: string; movedTo: string | null }>;
   errors: Array<{ project: string; task?: string; message: string }>;

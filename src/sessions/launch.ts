@@ -1,3 +1,8 @@
+/**
+ * Starting one task in one pool session: a clean pane, `cd` + Claude Code with the active home, wait
+ * for its input prompt, bracketed paste of the message, a short pause, a lone Enter, then proof it was taken.
+ */
+
 import { failpoint } from '../base/failpoint.js';
 import type { PaneBatcher } from './pane-batcher.js';
 import { errorMessage } from '../base/core/errors.js';
@@ -6,10 +11,6 @@ import { isAtPrompt, readPane, type PaneReading } from '../claude-code/core/scre
 import type { Context } from '../context.js';
 import { pollUntil } from '../base/clock.js';
 
-/**
- * Starting one task in one pool session: a clean pane, `cd` + Claude Code with the active home, wait
- * for its input prompt, bracketed paste of the message, a short pause, a lone Enter, then proof it was taken.
- */
 export interface LaunchRequest extends LaunchSpec {
   session: string;
   message: string;

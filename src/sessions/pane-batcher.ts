@@ -1,9 +1,10 @@
-import type { PaneSnapshot, Tmux } from './tmux.js';
-
 /**
  * Coalesces pane reads of many concurrent pollers (the parallel launches of dispatch) into one batched tmux
  * invocation per short window, instead of one tmux process per session per poll.
  */
+
+import type { PaneSnapshot, Tmux } from './tmux.js';
+
 export interface PaneBatcher {
   read(name: string): Promise<PaneSnapshot | null>;
 }

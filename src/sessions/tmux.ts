@@ -1,13 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { ExitCode, FailoverError } from '../base/core/errors.js';
-import { isUnderSystemd } from '../base/log.js';
-
 /**
  * The tmux edge. No shell is ever involved: every call is one argv. Every target is exact (`=name`),
  * because tmux otherwise matches prefixes and `ccl-auto-1` would hit `ccl-auto-11`. Every call has a timeout, and
  * failures are classified into the codes below so callers can tell "tmux is not installed" from "no server yet"
  * from "that session just vanished".
  */
+
+import { randomBytes } from 'node:crypto';
+import { ExitCode, FailoverError } from '../base/core/errors.js';
+import { isUnderSystemd } from '../base/log.js';
+
 export const TmuxError = {
   missing: 'tmux-missing',
   timeout: 'tmux-timeout',

@@ -1,3 +1,9 @@
+/**
+ * The swap itself, callable under a lock its caller already holds (swap-account takes it; check-quota
+ * swaps inside its own run). Every step is journaled in state.swapJournal before its side effect; a failure rolls
+ * back, and a kill is finished or rolled back by reconcile (reconcile-swap.ts) with the same functions.
+ */
+
 import { randomUUID } from 'node:crypto';
 import { activeAccount } from '../accounts/active-account.js';
 import { failpoint } from '../base/failpoint.js';
@@ -12,11 +18,6 @@ import { chooseTarget, planSwapSessions, type SessionPlan } from './core/plan.js
 import type { Context } from '../context.js';
 import { observeSwapSessions, restoreSessions, stopSessions, writeResumeFiles, type SessionOutcome } from './sessions.js';
 
-/**
- * The swap itself, callable under a lock its caller already holds (swap-account takes it; check-quota
- * swaps inside its own run). Every step is journaled in state.swapJournal before its side effect; a failure rolls
- * back, and a kill is finished or rolled back by reconcile (reconcile-swap.ts) with the same functions.
- */
 export interface SwapRequest {
   /** `--to NAME`, or null for the next account in order that is not exhausted. */
   to: string | null;

@@ -1,13 +1,14 @@
+/**
+ * The link operations of a swap, as one port: swap-account and reconcile use the real one; tests inject one that
+ * fails at a chosen moment (a rollback that fails too can not be staged otherwise when tests run as root).
+ */
+
 import type { Account, Config } from '../base/core/config.js';
 import { ExitCode, FailoverError } from '../base/core/errors.js';
 import type { LinkPosition } from './core/journal.js';
 import { linkPointsAt, planSymlinks, type SymlinkProblem } from '../accounts/core/symlinks.js';
 import { applySymlinkFixes, inspectLinkPath, observeSharedState, realOrNull, replaceSymlinkAtomic } from '../accounts/symlinks.js';
 
-/**
- * The link operations of a swap, as one port: swap-account and reconcile use the real one; tests inject one that
- * fails at a chosen moment (a rollback that fails too can not be staged otherwise when tests run as root).
- */
 export interface SwapLinks {
   /** Points the active link at `home` atomically (a real directory there is a needs-migration error). */
   flip(activeLink: string, home: string): Promise<void>;

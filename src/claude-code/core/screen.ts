@@ -1,13 +1,14 @@
-import { createHash } from 'node:crypto';
-import { paneShowsUsageLimit } from '../../quota/core/classify.js';
-import { isUuid } from '../../base/core/uuid.js';
-
 /**
  * Pure reading of a Claude Code pane (`tmux capture-pane -p -J` text, no colour escapes), built on the real screens
  * in reference/claude-code/. Claude Code draws its input box as a `❯` line between two `───` rules at the bottom of
  * the screen; a busy turn adds `esc to interrupt` to the footer (the `❯` line stays visible while busy, so the
  * prompt alone never means "idle"); a menu draws `❯ 1. …`, which is a selection cursor, not the input prompt.
  */
+
+import { createHash } from 'node:crypto';
+import { paneShowsUsageLimit } from '../../quota/core/classify.js';
+import { isUuid } from '../../base/core/uuid.js';
+
 export interface PaneReading {
   /** The input box (`❯` between two rules) is on screen: Claude Code's UI is running in the pane. */
   claudeUi: boolean;

@@ -2,6 +2,7 @@
  * Pure reading of Claude Code transcript records (`<home>/projects/<cwd>/<sessionId>.jsonl`, one JSON object a
  * line). Only the main conversation counts: subagent records (`isSidechain: true`) are skipped everywhere.
  */
+
 export type TranscriptRecord = Record<string, unknown>;
 
 /**

@@ -1,8 +1,3 @@
-import { PRIORITIES, type Priority } from '../../base/core/config.js';
-import { isOneOf, isRecord, type Check } from '../../base/core/json.js';
-import { DELEGATED_PROVIDERS, type DelegatedProvider, type RouteDecision } from '../../queue/core/routing.js';
-import { isValidJobId, type JobStatus } from './contract.js';
-
 /**
  * Pure delegation decisions shared by scan-inbox (which submits) and dispatch (which runs local tasks).
  *
@@ -12,6 +7,12 @@ import { isValidJobId, type JobStatus } from './contract.js';
  * rather than a state entry keeps the fact next to the task it belongs to: a rename of the task by an operator,
  * or its removal, cannot leave the state lying about it.
  */
+
+import { PRIORITIES, type Priority } from '../../base/core/config.js';
+import { isOneOf, isRecord, type Check } from '../../base/core/json.js';
+import { DELEGATED_PROVIDERS, type DelegatedProvider, type RouteDecision } from '../../queue/core/routing.js';
+import { isValidJobId, type JobStatus } from './contract.js';
+
 export const LOCAL_FALLBACK_MARKER = '.local';
 
 /**

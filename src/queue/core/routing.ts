@@ -1,3 +1,8 @@
+/**
+ * The routing decision, kept exactly from the system we replace; first match wins, no network.
+ * `preferredAi` is expected trimmed and lower-cased (the task parser does that; `normalizePreferredAi` for flags).
+ */
+
 import type { Config, Priority } from '../../base/core/config.js';
 import type { TaskFields } from './task.js';
 import { printable } from '../../base/core/format.js';
@@ -17,10 +22,6 @@ type RoutingInput = Pick<TaskFields, 'needsClaudeCode' | 'preferredAi' | 'allowD
 
 const local = (reason: string): RouteDecision => ({ provider: 'claude-code', reason, delegated: false });
 
-/**
- * The routing decision, kept exactly from the system we replace; first match wins, no network.
- * `preferredAi` is expected trimmed and lower-cased (the task parser does that; `normalizePreferredAi` for flags).
- */
 export function decide(input: RoutingInput): RouteDecision {
   const preferred = input.preferredAi ?? '';
   if (input.needsClaudeCode) return local('needs_claude_code=true');

@@ -12,6 +12,7 @@
  * A claim outranks every marker (the task runs here), a job outranks an intent (the submission got through).
  * Markers without their task are leftovers of a killed run, not a task: null.
  */
+
 export type QueueState = 'pending' | 'delegating' | 'delegated' | 'dispatched';
 
 export const QUEUE_STATES = ['pending', 'delegating', 'delegated', 'dispatched'] as const satisfies readonly QueueState[];

@@ -1,6 +1,3 @@
-import { classifySession, type QuotaVerdict } from './classify.js';
-import type { TranscriptRecord } from '../../claude-code/core/transcript.js';
-
 /**
  * The evidence check-quota has of one live session, put together before classifySession reads it. Pure.
  *
@@ -9,6 +6,10 @@ import type { TranscriptRecord } from '../../claude-code/core/transcript.js';
  * (a resumed session re-draws it), and its newest record is the previous process's. Without this rule a dedicated
  * session resumed by a swap would, once the cooldown is over, look exhausted again and swap once more.
  */
+
+import { classifySession, type QuotaVerdict } from './classify.js';
+import type { TranscriptRecord } from '../../claude-code/core/transcript.js';
+
 export interface LiveSessionEvidence {
   pane: string;
   /** The transcript tail of the session's live Claude Code (main chain), when there is one. */

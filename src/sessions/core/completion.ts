@@ -1,11 +1,12 @@
-import { claudeRunning, isAtPrompt, type PaneReading } from '../../claude-code/core/screen.js';
-
 /**
  * Is a working session's task finished? Strongest evidence first: the Stop-hook signal file, then
  * Claude Code's own registry status back to idle after the dispatch, then the pane showing the empty prompt with
  * no busy marker on two consecutive polls. A turn that ended in an API error (usage limit, overload) is never
  * "finished": the work was not done, and check-quota / swap own what happens next.
  */
+
+import { claudeRunning, isAtPrompt, type PaneReading } from '../../claude-code/core/screen.js';
+
 export interface CompletionInput {
   sessionExists: boolean;
   /** When the Stop hook wrote the signal file (epoch ms), or null. */

@@ -7,6 +7,7 @@
  * - claimed but never submitted: the session is recreated (dropping anything half typed) and the task goes back
  *   to pending with the attempt counted.
  */
+
 export type RecoveryAction =
   | { kind: 'undo'; reason: string }
   | { kind: 'promote' }

@@ -1,10 +1,11 @@
-import type { Config } from '../../base/core/config.js';
-import { idleSession, type SessionRecord, type State } from '../../base/core/state.js';
-
 /**
  * The facts the session lifecycle (dispatch / reconcile) keeps in a session record beside the common fields of
  * state.json. The store keeps extra fields as they are; this is their typed view.
  */
+
+import type { Config } from '../../base/core/config.js';
+import { idleSession, type SessionRecord, type State } from '../../base/core/state.js';
+
 export interface LaunchIntent {
   /** The run that wrote it; a record still carrying it after that run ended is an interrupted dispatch. */
   pid: number;

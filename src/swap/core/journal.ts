@@ -1,7 +1,3 @@
-import { unreachable } from '../../base/core/errors.js';
-import { isOneOf, isRecord } from '../../base/core/json.js';
-import { isUuid } from '../../base/core/uuid.js';
-
 /**
  * The swap journal (state.swapJournal): what a swap-account run intends and how far it got, saved before each side
  * effect, so that `reconcile` can finish or roll back a run that was killed at any instant. Pure.
@@ -10,6 +6,11 @@ import { isUuid } from '../../base/core/uuid.js';
  * → `flipping` (every session stopped; the active link being flipped and the target's links ensured) →
  * `committed` (state.activeAccount is the target; sessions being brought back) — or, on failure, `rolling-back`.
  */
+
+import { unreachable } from '../../base/core/errors.js';
+import { isOneOf, isRecord } from '../../base/core/json.js';
+import { isUuid } from '../../base/core/uuid.js';
+
 export const SWAP_PHASES = ['saving', 'stopping', 'flipping', 'rolling-back', 'committed'] as const;
 export type SwapPhase = (typeof SWAP_PHASES)[number];
 
