@@ -2,7 +2,7 @@ import { activeAccount } from '../accounts/active-account.js';
 import { failpoint } from '../base/failpoint.js';
 import { FailoverError } from '../base/core/errors.js';
 import { table, type Style } from '../base/core/format.js';
-import { decideQuota, type QuotaAction, type QuotaDecision } from './core/classify.js';
+import { decideQuota, type QuotaAction, type QuotaDecision } from './core/decide.js';
 import { DETECTION_HISTORY, pushBounded, type QuotaSuspicion, type State } from '../base/core/state.js';
 import type { Context } from '../context.js';
 import { observeQuota, type ObservedVerdict } from './observe.js';
@@ -107,7 +107,7 @@ function record(ctx: Context, state: State, result: CheckQuotaResult, decision: 
   state.quotaSuspicion = decision.suspicion;
   for (const v of result.sessions.filter((s) => s.kind !== 'clear')) {
     state.detections = pushBounded(state.detections, {
-      at, session: v.session, verdict: v.kind, pattern: v.pattern, resetAt: v.resetAt, limitType: v.limitType,
+      at, session: v.session, verdict: v.kind, pattern: v.pattern, resetAt: v.resetAt, limitType: v.limitType, limitModel: v.limitModel,
       source: v.source, veto: v.veto, snippet: v.snippet, account: result.account, action: decision.action,
     }, DETECTION_HISTORY);
   }

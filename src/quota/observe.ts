@@ -1,7 +1,8 @@
 import { registryByTmuxSession, transcriptTailOf } from '../claude-code/registry.js';
 import { poolSessionNames } from '../base/core/config.js';
 import { judgeLiveSession } from './core/evidence.js';
-import type { SessionVerdict } from './core/classify.js';
+import type { SessionVerdict } from './core/decide.js';
+import { machineZone } from '../claude-code/core/reset-time.js';
 import { registryHomes } from '../sessions/core/session-record.js';
 import type { State } from '../base/core/state.js';
 import type { Context } from '../context.js';
@@ -25,12 +26,14 @@ export async function observeQuota(ctx: Context, state: State): Promise<Observed
   const panes = await ctx.tmux.captureMany(names);
   const registry = await registryByTmuxSession(registryHomes(ctx.config, state));
   const now = ctx.clock.now();
+  // Claude Code prints times without a zone in the machine's own: read once here, passed to the pure classifier.
+  const zone = machineZone();
   const observed = await Promise.all(names.map(async (name): Promise<ObservedVerdict | null> => {
     const pane = panes.get(name);
     if (typeof pane !== 'string') return null; // vanished since the listing
     const entry = registry.get(name);
     const records = entry ? await transcriptTailOf(entry, { firstBytes: FIRST_TAIL_BYTES }) : null;
-    const verdict = judgeLiveSession({ pane, records, processStartedAt: entry?.startedAt ?? null, now });
+    const verdict = judgeLiveSession({ pane, records, processStartedAt: entry?.startedAt ?? null, now, defaultZone: zone });
     return { ...verdict, session: name, sessionKind: dedicated.has(name) ? 'dedicated' : 'pool' };
   }));
   return observed.filter((o): o is ObservedVerdict => o !== null);

@@ -1,6 +1,10 @@
 /**
- * Wall-clock time in a named time zone ↔ absolute instants, with nothing but `Intl.DateTimeFormat` (no dependency,
- * no reliance on the machine's own zone). Pure.
+ * Wall-clock time in a time zone ↔ absolute instants, with nothing but `Intl.DateTimeFormat` (no dependency, no
+ * reliance on the machine's own zone). Pure.
+ *
+ * A zone is either a name Intl knows (`Europe/Oslo`, `UTC`, legacy aliases such as `US/Pacific` or
+ * `Asia/Calcutta`) or a fixed offset written `+05:30` / `-08:00`, which Intl on Node 20 does not accept and which
+ * is computed here by arithmetic.
  */
 
 export interface WallTime {
@@ -13,6 +17,16 @@ export interface WallTime {
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
+
+const FIXED_OFFSET = /^([+-])(\d{2}):(\d{2})$/;
+
+/** The offset of a fixed-offset zone (`+05:30`) in minutes east of UTC, or null for a named zone. */
+function fixedOffsetMinutes(zone: string): number | null {
+  const match = FIXED_OFFSET.exec(zone);
+  if (!match) return null;
+  const minutes = Number(match[2]) * 60 + Number(match[3]);
+  return match[1] === '-' ? -minutes : minutes;
+}
 
 /** A formatter for `zone`, or null when Intl does not know the zone (callers then answer "unknown"). */
 function formatterFor(zone: string): Intl.DateTimeFormat | null {
@@ -37,13 +51,34 @@ function formatterFor(zone: string): Intl.DateTimeFormat | null {
   return formatter;
 }
 
-/** The zone name Intl accepts for `zone` (case-insensitive, aliases resolved), or null if unknown. */
+/** `+05:30` for an offset in minutes (the form fixed-offset zones are written in). */
+export function offsetZone(minutesEast: number): string {
+  const sign = minutesEast < 0 ? '-' : '+';
+  const abs = Math.abs(minutesEast);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+/** The zone name Intl accepts for `zone` (case-insensitive, aliases resolved), a valid fixed offset, or null. */
 export function canonicalZone(zone: string): string | null {
+  const fixed = fixedOffsetMinutes(zone);
+  if (fixed !== null) return Math.abs(fixed) <= 14 * 60 && Number(zone.slice(4)) < 60 ? zone : null;
   return formatterFor(zone)?.resolvedOptions().timeZone ?? null;
 }
 
 /** What a wall clock in `zone` shows at `instant`. */
 export function wallTimeAt(instant: Date, zone: string): (WallTime & { second: number }) | null {
+  const fixed = fixedOffsetMinutes(zone);
+  if (fixed !== null) {
+    const shifted = new Date(instant.getTime() + fixed * 60_000);
+    return {
+      year: shifted.getUTCFullYear(),
+      month: shifted.getUTCMonth() + 1,
+      day: shifted.getUTCDate(),
+      hour: shifted.getUTCHours(),
+      minute: shifted.getUTCMinutes(),
+      second: shifted.getUTCSeconds(),
+    };
+  }
   const formatter = formatterFor(zone);
   if (!formatter) return null;
   const parts: Record<string, number> = {};
@@ -80,6 +115,8 @@ export function instantOfWallTime(wall: WallTime, zone: string): Date | null {
   if (check.getUTCMonth() !== wall.month - 1 || check.getUTCDate() !== wall.day || wall.hour > 23 || wall.minute > 59) {
     return null;
   }
+  const fixed = fixedOffsetMinutes(zone);
+  if (fixed !== null) return new Date(naive - fixed * 60_000);
   // Offsets a day either side bracket any transition near this wall time.
   const before = offsetAt(naive - 86_400_000, zone);
   const after = offsetAt(naive + 86_400_000, zone);
@@ -98,4 +135,46 @@ export function instantOfWallTime(wall: WallTime, zone: string): Date | null {
 export function addDays(date: Pick<WallTime, 'year' | 'month' | 'day'>, days: number): Pick<WallTime, 'year' | 'month' | 'day'> {
   const shifted = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
   return { year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate() };
+}
+
+/** 0 = Sunday … 6 = Saturday, of a calendar date. */
+export function weekdayOf(date: Pick<WallTime, 'year' | 'month' | 'day'>): number {
+  return new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();
+}
+
+/**
+ * Abbreviations people and tools print after a time. Those that name standard or summer time are fixed offsets
+ * (`PDT` is UTC-7 whatever the date); the generic ones (`PT`) follow the region's rules. Ambiguous ones (`IST`:
+ * India, Ireland or Israel; `CST`: US or China) are left out: a guess hours off is worse than "unknown".
+ */
+const ABBREVIATIONS: Readonly<Record<string, string>> = {
+  UTC: 'UTC', GMT: 'UTC', Z: 'UTC', UT: 'UTC',
+  PST: '-08:00', PDT: '-07:00', MST: '-07:00', MDT: '-06:00', CDT: '-05:00', EST: '-05:00', EDT: '-04:00',
+  AKST: '-09:00', AKDT: '-08:00', HST: '-10:00',
+  PT: 'America/Los_Angeles', MT: 'America/Denver', CT: 'America/Chicago', ET: 'America/New_York',
+  WET: '+00:00', WEST: '+01:00', BST: '+01:00', CET: '+01:00', CEST: '+02:00', EET: '+02:00', EEST: '+03:00',
+  MSK: '+03:00', JST: '+09:00', KST: '+09:00', HKT: '+08:00', SGT: '+08:00',
+  AEST: '+10:00', AEDT: '+11:00', ACST: '+09:30', ACDT: '+10:30', AWST: '+08:00', NZST: '+12:00', NZDT: '+13:00',
+};
+
+const OFFSET_LABEL = /^(?:UTC|GMT|UT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$/i;
+
+/**
+ * A printed zone label to a zone this module computes with: an IANA name or alias (any case), `UTC+2`, `GMT-5`,
+ * `UTC+5:30`, `+05:30`, or a known abbreviation. Null for anything else, never a guess.
+ */
+export function zoneFromLabel(label: string): string | null {
+  const text = label.trim();
+  if (text === '') return null;
+  const abbreviation = ABBREVIATIONS[text.toUpperCase()];
+  if (abbreviation !== undefined) return abbreviation;
+  const offset = OFFSET_LABEL.exec(text);
+  if (offset) {
+    const hours = Number(offset[2]);
+    const minutes = Number(offset[3] ?? 0);
+    if (hours > 14 || minutes > 59) return null;
+    const total = (hours * 60 + minutes) * (offset[1] === '-' ? -1 : 1);
+    return total === 0 ? 'UTC' : offsetZone(total);
+  }
+  return /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(text) ? canonicalZone(text) : null;
 }

@@ -1,16 +1,22 @@
-import { addDays, canonicalZone, instantOfWallTime, wallTimeAt } from '../../base/core/zoned-time.js';
+import { addDays, instantOfWallTime, wallTimeAt, weekdayOf, zoneFromLabel, type WallTime } from '../../base/core/zoned-time.js';
+import { readResetPhrase } from './reset-phrase.js';
 
 /**
- * Reset times as Claude Code prints them (reference/claude-code/README.md and the captured screens), turned into
- * absolute instants. Pure: the clock and the default zone are arguments.
- *
- * Wordings understood, in the order they are tried:
+ * Reset times as Claude Code and the API print them, turned into absolute instants. Pure: the clock and the
+ * default zone are arguments. The forms (reset-phrase.ts reads the words):
  * - an epoch after a bar: `Claude AI usage limit reached|1749924000` (seconds; 13 digits are read as ms);
- * - a relative time: `resets in 2h 30m`, `resets in 45 minutes`;
- * - a wall time, optionally with a date and a zone: `resets 3am`, `resets 10:21pm (UTC)`, `resets 18:00`,
- *   `resets Nov 24, 7:24pm (UTC)`, `resets Sep 15 at 7pm`, `resets Dec 17 at 6am (Europe/Oslo)`,
- *   `Your limit will reset at 1pm (Etc/GMT+5)`, `continuing automatically at 10:21pm`.
+ * - a relative time: `resets in 2h 30m`, `try again in 5 minutes`, `try again in 0 minutes` (that is: now);
+ * - a time of day, 12- or 24-hour, with or without a zone: `resets 3am`, `resets 10:21pm (UTC)`, `resets 18:00`,
+ *   `resets 3pm PDT`, `Your limit will reset at 1pm (Etc/GMT+5)`, `continuing automatically at 10:21pm`;
+ * - a bare hour, which is ambiguous: `resets 9 (UTC)` is 09:00 or 21:00, and the sooner one ahead is taken;
+ * - a date with or without `at` and a year: `Sep 15 at 7pm`, `Jun 7, 4pm`, `Jan 3, 2027, 2am`, `Dec 1` (its start);
+ * - a weekday: `Mon 12:00am`, `Tuesday 9am` (today if still ahead, else that day next week);
+ * - an ISO instant: `2026-11-22T03:00:00Z`.
+ * A time without a date means its next occurrence (today, else tomorrow), a date without a year its next occurrence
+ * (this year, else next year) — except that a time less than RECENT_PAST_MS past means "now": see there.
  */
+
+export type ResetForm = 'epoch' | 'relative' | 'time' | 'date' | 'weekday';
 
 export interface ResetDetail {
   at: Date;
@@ -20,6 +26,9 @@ export interface ResetDetail {
   explicitZone: boolean;
   /** The part of the text that was understood. */
   matched: string;
+  form: ResetForm;
+  /** A bare hour (`resets 9`): several readings were possible and the sooner one ahead was taken. */
+  ambiguous: boolean;
 }
 
 /**
@@ -28,27 +37,6 @@ export interface ResetDetail {
  * and mark the account exhausted for a whole day. Anything older than this is taken as the next occurrence.
  */
 export const RECENT_PAST_MS = 10 * 60_000;
-
-const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
-
-const EPOCH = /\|\s*(?<epoch>\d{13}|\d{10})(?!\d)/;
-
-const UNIT = '(?:days?|d|hours?|hrs?|hr|h|minutes?|mins?|min|m|seconds?|secs?|sec|s)';
-const RELATIVE = new RegExp(String.raw`\bresets?\s+in\s+(?<duration>\d+\s*${UNIT}\b(?:[\s,]*(?:and\s+)?\d+\s*${UNIT}\b)*)`, 'i');
-
-const LEAD = String.raw`\b(?:resets?|continuing\s+automatically)(?:\s+(?:at|on))?\s+`;
-const MONTH = String.raw`(?<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?`;
-const DATE = String.raw`(?:${MONTH}\s+(?<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?:at\s+)?)?`;
-const TIME = String.raw`(?<hour>\d{1,2})(?::(?<minute>\d{2}))?\s*(?<meridiem>[ap]\.?\s?m\b\.?)?`;
-const ZONE = String.raw`(?:\s*\((?<zone>[A-Za-z][A-Za-z0-9_+\-/:]{0,40})\))?`;
-const WALL = new RegExp(LEAD + DATE + TIME + ZONE, 'i');
-
-const UNIT_MS: Array<[RegExp, number]> = [
-  [/^d/i, 86_400_000],
-  [/^h/i, 3_600_000],
-  [/^m/i, 60_000],
-  [/^s/i, 1000],
-];
 
 let zoneOfThisMachine: string | undefined;
 
@@ -67,82 +55,55 @@ export function parseResetTime(text: string, now: Date, defaultZone: string = ma
 }
 
 export function parseResetDetail(text: string, now: Date, defaultZone: string = machineZone()): ResetDetail | null {
-  const epoch = EPOCH.exec(text);
-  if (epoch?.groups?.epoch) {
-    const digits = epoch.groups.epoch;
-    const ms = digits.length === 13 ? Number(digits) : Number(digits) * 1000;
-    return { at: new Date(ms), zone: null, explicitZone: false, matched: epoch[0] };
-  }
+  const phrase = readResetPhrase(text.replace(/[\u00a0\u202f]/g, ' '));
+  if (phrase === null) return null;
+  const plain = { zone: null, explicitZone: false, matched: phrase.matched.trim(), ambiguous: false };
+  if (phrase.form === 'epoch') return { ...plain, at: new Date(phrase.ms), form: 'epoch' };
+  if (phrase.form === 'relative') return { ...plain, at: new Date(now.getTime() + phrase.ms), form: 'relative' };
 
-  const relative = RELATIVE.exec(text);
-  if (relative?.groups?.duration) {
-    const ms = relativeMs(relative.groups.duration);
-    return ms === null ? null : { at: new Date(now.getTime() + ms), zone: null, explicitZone: false, matched: relative[0] };
-  }
-
-  const wall = WALL.exec(text);
-  if (!wall?.groups) return null;
-  const { month, day, hour, minute, meridiem, zone: printedZone } = wall.groups;
-  // A bare number ("resets 18") is not a time: demand a minute part or am/pm.
-  if (minute === undefined && meridiem === undefined) return null;
-  const hour24 = toHour24(Number(hour), meridiem);
-  if (hour24 === null || Number(minute ?? 0) > 59) return null;
-  const zone = resolveZone(printedZone ?? defaultZone);
+  // A printed zone Intl does not know could put the reset hours off: unknown, never a guess.
+  if (phrase.zone === null) return null;
+  const zone = phrase.zone ?? zoneFromLabel(defaultZone);
   if (zone === null) return null;
-
-  const at = month !== undefined
-    ? nextDateTime(MONTHS[month.slice(0, 3).toLowerCase()] as number, Number(day), hour24, Number(minute ?? 0), zone, now)
-    : nextTimeOfDay(hour24, Number(minute ?? 0), zone, now);
-  return at === null ? null : { at, zone, explicitZone: printedZone !== undefined, matched: wall[0].trim() };
-}
-
-function relativeMs(duration: string): number | null {
-  let total = 0;
-  for (const match of duration.matchAll(/(\d+)\s*([a-z]+)/gi)) {
-    const size = UNIT_MS.find(([re]) => re.test(match[2] as string))?.[1];
-    if (size === undefined) return null;
-    total += Number(match[1]) * size;
-  }
-  return total;
-}
-
-function toHour24(hour: number, meridiem: string | undefined): number | null {
-  if (meridiem === undefined) return hour <= 23 ? hour : null;
-  if (hour < 1 || hour > 12) return null;
-  const pm = meridiem.toLowerCase().startsWith('p');
-  return (hour % 12) + (pm ? 12 : 0);
-}
-
-/**
- * A printed zone to one Intl knows. `UTC+2` / `GMT-5` (whole hours) become `Etc/GMT-2` / `Etc/GMT+5` (POSIX signs
- * are inverted there). Anything Intl rejects is unknown: a reset read in the wrong zone could be hours off, so the
- * caller gets "unknown" instead.
- */
-function resolveZone(zone: string): string | null {
-  const fixed = /^(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?00)?$/i.exec(zone.trim());
-  if (fixed) {
-    const hours = Number(fixed[2]);
-    if (hours > 14) return null;
-    return hours === 0 ? 'UTC' : canonicalZone(`Etc/GMT${fixed[1] === '+' ? '-' : '+'}${hours}`);
-  }
-  return canonicalZone(zone.trim());
-}
-
-/** `hour:minute` today in `zone`, or tomorrow if that is already (more than a moment) past. */
-function nextTimeOfDay(hour: number, minute: number, zone: string, now: Date): Date | null {
   const today = wallTimeAt(now, zone);
   if (!today) return null;
-  const todayAt = instantOfWallTime({ ...today, hour, minute }, zone);
-  if (todayAt === null) return null;
-  if (todayAt.getTime() >= now.getTime() - RECENT_PAST_MS) return todayAt;
-  return instantOfWallTime({ ...addDays(today, 1), hour, minute }, zone);
+
+  const readings = phrase.hours
+    .map((hour) => nextOccurrence({ ...phrase, hour }, today, zone, now))
+    .filter((at): at is Date => at !== null)
+    .sort((a, b) => a.getTime() - b.getTime());
+  const at = readings[0];
+  if (at === undefined) return null;
+  const form: ResetForm = phrase.date ? 'date' : phrase.weekday !== null ? 'weekday' : 'time';
+  return { at, zone, explicitZone: phrase.zone !== undefined, matched: plain.matched, form, ambiguous: phrase.hours.length > 1 };
 }
 
-/** `month day, hour:minute` this year in `zone`, or next year if that date is already past. */
-function nextDateTime(month: number, day: number, hour: number, minute: number, zone: string, now: Date): Date | null {
-  const current = wallTimeAt(now, zone);
-  if (!current) return null;
-  const thisYear = instantOfWallTime({ year: current.year, month, day, hour, minute }, zone);
-  if (thisYear !== null && thisYear.getTime() >= now.getTime() - RECENT_PAST_MS) return thisYear;
-  return instantOfWallTime({ year: current.year + 1, month, day, hour, minute }, zone);
+interface WallReading {
+  date: { month: number; day: number; year: number | null } | null;
+  weekday: number | null;
+  hour: number;
+  minute: number;
+}
+
+/** Not before this instant: a reset that passed less than RECENT_PAST_MS ago is that one ("resetting now"). */
+const notStale = (at: Date | null, now: Date): boolean => at !== null && at.getTime() >= now.getTime() - RECENT_PAST_MS;
+
+/** The next instant the wall reading names, seen from `today` (the wall clock now in `zone`). */
+function nextOccurrence(reading: WallReading, today: WallTime, zone: string, now: Date): Date | null {
+  const { date, weekday, hour, minute } = reading;
+  if (date) {
+    if (date.year !== null) return instantOfWallTime({ year: date.year, month: date.month, day: date.day, hour, minute }, zone);
+    const thisYear = instantOfWallTime({ year: today.year, month: date.month, day: date.day, hour, minute }, zone);
+    if (notStale(thisYear, now)) return thisYear;
+    return instantOfWallTime({ year: today.year + 1, month: date.month, day: date.day, hour, minute }, zone);
+  }
+  if (weekday !== null) {
+    const ahead = (weekday - weekdayOf(today) + 7) % 7;
+    const first = instantOfWallTime({ ...addDays(today, ahead), hour, minute }, zone);
+    if (notStale(first, now)) return first;
+    return instantOfWallTime({ ...addDays(today, ahead + 7), hour, minute }, zone);
+  }
+  const todayAt = instantOfWallTime({ ...today, hour, minute }, zone);
+  if (notStale(todayAt, now)) return todayAt;
+  return instantOfWallTime({ ...addDays(today, 1), hour, minute }, zone);
 }

@@ -1,13 +1,13 @@
 /**
- * The line shapes of a Claude Code pane that quota detection relies on (reference/claude-code/*.txt), and the
- * wordings matched on them. Pure.
+ * The line shapes of a Claude Code pane, and the role each line plays in the conversation, read from the shapes
+ * alone so that one reading serves every release: with or without the `⎿` / `●` / `⚠` glyphs, inside a box, after
+ * a turn-done line or above status lines. Pure.
  *
- * Matching is anchored on Claude Code's own UI lines rather than on substrings, so that quota words inside the
- * conversation (a prompt that greps for "rate limit", assistant prose, a quoted log) never count:
- * - a wording must START the content of a `⎿` result line, a `●` status line, a `⚠` footer line, or a bare status
- *   line that is not part of a conversation block;
- * - and it must be followed by Claude Code's separator (`·`, `∙`, `|`, `. Your limit…`) or end the line, which plain
- *   prose ("Usage limit reached errors happen when…") does not do.
+ * Claude Code draws a conversation as blocks. A block starts with a glyph — `❯` a message sent, `●` the assistant
+ * (prose or a tool call), `⎿` a result, `⚠` a notice, `✻` the spinner or the turn-done line — and continues with
+ * unmarked, indented lines. An unmarked line belongs to the block above it; what that block is decides whether the
+ * line is Claude Code's own notice (it may carry a usage limit) or somebody else's words (prose, tool output, a
+ * message sent), which never count.
  */
 
 export type LineShape =
@@ -15,16 +15,33 @@ export type LineShape =
   | 'input-box' // `❯` between the rules at the bottom: what is being typed, not sent
   | 'menu-option' // `❯ 1. …`: a selection cursor in a blocking menu
   | 'assistant' // `● …`: assistant text or Claude Code's own status message
+  | 'tool-call' // `● Bash(…)`, `● Read 3 files (ctrl+o to expand)`: a tool the assistant runs
   | 'result' // `⎿ …`: tool output or Claude Code's answer to a turn
-  | 'spinner' // `✻ Recombobulating…`, `✻ Cogitated for 20s · done`
+  | 'spinner' // `✻ Recombobulating…`: a turn in progress
+  | 'turn-done' // `✻ Crunched for 0s`, `✻ Cogitated for 20s · done 7:21 PM`: a turn ended (after a limit too)
   | 'warning' // `⚠ …` in the footer
-  | 'rule' // `────`
+  | 'rule' // `────` at the left edge: the input box's borders
+  | 'box-edge' // `╭───╮` / `╰───╯`: the top or bottom of a box
+  | 'header' // `Claude Code v2.1.328`: the banner at the top of a session
   | 'footer' // `⏵⏵ bypass permissions on …`
   | 'text'; // anything else: continuation lines, status text
 
+/**
+ * What a line is in the conversation:
+ * - `notice`: Claude Code's own words (a result that answers a turn, a warning, status text, a line of its own box);
+ * - `assistant`: a `●` line that is not a tool call: prose, or Claude Code's status drawn with the same glyph;
+ * - `prose`, `tool-output`, `sent`: the assistant's continued words, a tool's output, a message sent — never evidence;
+ * - `chrome`: rules, box edges, the header and footer; `input`: the input box; `menu`: a blocking menu;
+ * - `activity`: a tool call or the spinner, which show the session working.
+ */
+export type LineRole = 'notice' | 'assistant' | 'prose' | 'tool-output' | 'sent' | 'chrome' | 'input' | 'menu' | 'activity' | 'turn-done';
+
 export interface ScreenLine {
   shape: LineShape;
-  /** The line after its glyph, trimmed. */
+  role: LineRole;
+  /** Index of the line that starts this line's block (itself for a glyph line; -1 when it starts above the tail). */
+  block: number;
+  /** The line after its glyph (and outside any box border), trimmed. */
   content: string;
   /** The whole normalised line, trimmed (for snippets). */
   text: string;
@@ -35,125 +52,152 @@ const ESCAPES = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u0
 
 /** Colour escapes out, non-breaking spaces (Claude Code pads glyphs with U+00A0) to spaces, trailing blanks off. */
 export function normaliseLine(line: string): string {
-  return line.replace(ESCAPES, '').replace(/\u00a0/g, ' ').replace(/\r/g, '').trimEnd();
+  return line.replace(ESCAPES, '').replace(/[\u00a0\u202f]/g, ' ').replace(/\r/g, '').trimEnd();
+}
+
+export interface PaneTail {
+  lines: string[];
+  /** The tail holds every non-empty line of the capture: nothing of the conversation above it is hidden. */
+  whole: boolean;
 }
 
 /** The last `count` non-empty lines of a captured pane, normalised. */
 export function tailLines(pane: string, count = 20): string[] {
-  return pane.split('\n').map(normaliseLine).filter((line) => line.trim() !== '').slice(-count);
+  return paneTail(pane, count).lines;
 }
 
-const SPINNER_GLYPHS = /^[✻✶✳✢✽]\s/;
-const SPINNER_WORD = /^[·*]\s+\S+…/;
+export function paneTail(pane: string, count = 20): PaneTail {
+  const all = pane.split('\n').map(normaliseLine).filter((line) => line.trim() !== '');
+  return { lines: all.slice(-count), whole: all.length <= count };
+}
 
-/** Shapes every line of a tail (non-empty, normalised lines, oldest first). */
-export function shapeLines(lines: string[]): ScreenLine[] {
+const TURN_DONE = /^[✻✶✳✢✽*]\s+\S+(?:\s\S+)?\s+for\s+\d/;
+const SPINNER_WORD = /^[·*✻✶✳✢✽]\s+\S+…/;
+// `● Bash(cat log)`, `● Web Search("q")`, `● mcp__github__search (MCP)(q: 1)`, `● Read 3 files (ctrl+o to expand)`.
+const TOOL_CALL = /^(?:[A-Z][\w-]*(?: [A-Z][\w-]*)?|mcp__[\w-]+)(?: \(MCP\))?\(|\(ctrl\+o to expand\)$/;
+const BOX_EDGE = /^[╭╰┌└][─━═┄╌ \w.·()-]*[╮╯┐┘]$/;
+const BOXED = /^[│┃]\s?(.*?)\s?[│┃]$/;
+
+/** Shapes every line of a tail (non-empty, normalised lines, oldest first) and gives each its role. */
+export function shapeLines(lines: string[], tailIsWhole = false): ScreenLine[] {
   const shaped: ScreenLine[] = [];
+  // The block an unmarked line continues: its role and where it started (-1: none visible).
+  let blockRole: LineRole = tailIsWhole ? 'notice' : 'prose';
+  let block = -1;
+  let afterToolCall = false;
   for (const raw of lines) {
-    const text = raw.trim();
-    const previous = shaped[shaped.length - 1];
-    shaped.push(shapeOf(text, previous));
+    const indent = raw.length - raw.trimStart().length;
+    const trimmed = raw.trim();
+    const boxed = BOXED.exec(trimmed);
+    const inner = boxed ? (boxed[1] as string).trim() : trimmed;
+    const shape = shapeOf(inner, indent, boxed !== null, shaped[shaped.length - 1]);
+    const index = shaped.length;
+    let role: LineRole;
+    if (shape === 'text' || shape === 'box-edge') {
+      // Unmarked lines, and the boxes drawn with them, continue the block above.
+      role = shape === 'box-edge' && blockRole === 'notice' ? 'chrome' : blockRole;
+    } else {
+      role = roleOf(shape, afterToolCall);
+      blockRole = role === 'sent' || role === 'chrome' || role === 'turn-done' || (role === 'activity' && shape === 'spinner') ? 'notice' : role === 'assistant' ? 'prose' : role === 'activity' ? 'tool-output' : role;
+      block = index;
+      afterToolCall = shape === 'tool-call';
+    }
+    shaped.push({ shape, role, block, content: contentOf(shape, inner), text: trimmed });
   }
   return shaped;
 }
 
-function shapeOf(text: string, previous: ScreenLine | undefined): ScreenLine {
-  const after = (glyph: string) => text.slice(glyph.length).trim();
-  if (/^─{10,}$/.test(text)) return { shape: 'rule', content: '', text };
-  if (text.startsWith('❯')) {
-    const content = after('❯');
-    if (/^\d+\.\s/.test(content)) return { shape: 'menu-option', content: content.replace(/^\d+\.\s+/, ''), text };
-    // The input box is the `❯` line right under a rule; a sent message sits in the scrollback without one.
-    return { shape: previous?.shape === 'rule' ? 'input-box' : 'prompt', content, text };
-  }
-  if (text.startsWith('●')) return { shape: 'assistant', content: after('●'), text };
-  if (text.startsWith('⎿')) return { shape: 'result', content: after('⎿'), text };
-  if (text.startsWith('⚠')) return { shape: 'warning', content: after('⚠'), text };
-  if (text.startsWith('⏵⏵')) return { shape: 'footer', content: after('⏵⏵'), text };
-  if (SPINNER_GLYPHS.test(text) || SPINNER_WORD.test(text)) return { shape: 'spinner', content: text.slice(1).trim(), text };
-  return { shape: 'text', content: text, text };
-}
-
-// What may follow a wording on Claude Code's own line: a separator, the reset sentence, or nothing.
-const GUARD = String.raw`(?=\s*(?:$|[·∙•|]|\.\s*(?:$|Your\b)))`;
-
-/** Usage-limit wordings (reference README, "Usage-limit wordings reported publicly"), each anchored at the start. */
-export const LIMIT_WORDINGS: ReadonlyArray<{ name: string; pattern: RegExp }> = [
-  // `Usage limit reached · …`, `Claude AI usage limit reached|1749924000`, `Claude usage limit reached. Your limit…`
-  { name: 'usage-limit-reached', pattern: new RegExp(String.raw`^(?:Claude(?:\s+AI)?\s+)?usage\s+limit\s+reached\b${GUARD}`, 'i') },
-  // `5-hour limit reached ∙ resets 3am`, `Limit reached · resets in 2h 30m`, `Weekly limit reached · …`.
-  // Only known qualifiers: "Concurrent subagent limit reached" is not a quota.
-  {
-    name: 'limit-reached',
-    pattern: new RegExp(String.raw`^(?:(?:\d+-hour|five-hour|weekly|session|daily|monthly|opus|sonnet)\s+){0,2}limit\s+reached\b${GUARD}`, 'i'),
-  },
-  // `You've hit your 5-hour limit · resets 10:21pm (UTC)`, `You've hit your limit · …`, `… weekly limit · …`
-  { name: 'hit-your-limit', pattern: new RegExp(String.raw`^You['’]ve\s+hit\s+your\s+(?:[\w-]+\s+){0,2}limit\b${GUARD}`, 'i') },
-  { name: 'out-of-extra-usage', pattern: new RegExp(String.raw`^You['’]re\s+out\s+of\s+extra\s+usage\b${GUARD}`, 'i') },
-  // API-key accounts: `API Error: Request rejected (429) · …`, `API Error: 429 {"type":"error",…"rate_limit_error"…}`
-  { name: 'api-rate-limit-429', pattern: /^API\s+Error:?\s*(?:Request\s+rejected\s*)?\(?429\b/i },
-];
-
-/** The blocking menu that may follow a limit; its option is Claude Code's own text, so it is evidence too. */
-export const LIMIT_MENU_OPTION = /^Stop and wait for (?:the\s+)?limit to reset\b/i;
-export const MENU_QUESTION = /^What do you want to do\?$/i;
-
-/** Lines that look like a limit but let work go on (extra usage, a fallback model): never a hit. */
-const NOT_BLOCKING = /continuing\s+with\s+extra\s+usage|\bnow\s+using\b|\bswitching\s+to\b/i;
-
-/** Shapes whose content may carry a limit wording. */
-const HIT_SHAPES: ReadonlySet<LineShape> = new Set(['result', 'assistant', 'warning', 'text']);
-
 /**
- * Structural lines after which a bare `text` line is Claude Code's own status text rather than the continuation of
- * a message: the rules and footer of the input box, a warning, or another limit line.
+ * The role of a line that starts a block. A message sent is followed by Claude Code's answer to it (the lines
+ * under it, before any reply, are notices); a tool call's first `⎿` is its output, a further `⎿` a message of its
+ * own (an API error after a tool result).
  */
-const STATUS_CONTEXT: ReadonlySet<LineShape> = new Set(['rule', 'input-box', 'warning', 'footer']);
-
-/** The wording a line carries, if it is one of Claude Code's own limit lines in this context. */
-export function limitWordingAt(lines: ScreenLine[], index: number, isHit: (i: number) => boolean): string | null {
-  const line = lines[index] as ScreenLine;
-  // The menu's options: `❯ 1. Stop and wait…` under the cursor, `2. Stop and wait…` without it.
-  const option = line.shape === 'menu-option' ? line.content : line.shape === 'text' ? /^\d+\.\s+(.*)$/.exec(line.content)?.[1] : undefined;
-  if (option !== undefined && LIMIT_MENU_OPTION.test(option)) return 'limit-menu';
-  if (!HIT_SHAPES.has(line.shape) || NOT_BLOCKING.test(line.content)) return null;
-  const wording = LIMIT_WORDINGS.find((w) => w.pattern.test(line.content))?.name ?? null;
-  if (wording === null || line.shape !== 'text') return wording;
-  // A bare line counts only when what precedes it is UI chrome, never when it continues a message.
-  for (let i = index - 1; i >= 0; i--) {
-    const above = lines[i] as ScreenLine;
-    if (above.shape === 'text') continue;
-    return STATUS_CONTEXT.has(above.shape) || isHit(i) ? wording : null;
+function roleOf(shape: Exclude<LineShape, 'text' | 'box-edge'>, afterToolCall: boolean): LineRole {
+  switch (shape) {
+    case 'prompt':
+      return 'sent';
+    case 'input-box':
+      return 'input';
+    case 'menu-option':
+      return 'menu';
+    case 'tool-call':
+    case 'spinner':
+      return 'activity';
+    case 'assistant':
+      return 'assistant';
+    case 'result':
+      return afterToolCall ? 'tool-output' : 'notice';
+    case 'turn-done':
+      return 'turn-done';
+    case 'warning':
+      return 'notice';
+    case 'rule':
+    case 'header':
+    case 'footer':
+      return 'chrome';
+    default: {
+      const unknown: never = shape;
+      throw new Error(`unknown line shape ${String(unknown)}`);
+    }
   }
-  return null; // The tail starts inside some block we cannot see: assume conversation.
 }
 
-/** Server-side errors: a limit wording next to one of these is not a quota (the server-error veto). */
-export const SERVER_ERROR_MARKERS: ReadonlyArray<{ name: string; pattern: RegExp }> = [
-  // `API Error: 500 {…}`, `API Error (529 {…}) · Retrying in 5 seconds… (attempt 2/10)`
-  { name: 'api-error-5xx', pattern: /^API\s+Error:?\s*\(?5\d\d\b/i },
-  // `500 Internal server error · retrying`, `529 Overloaded`
-  { name: 'http-5xx', pattern: /^5\d\d\b[\s·:-]*(?:internal\s+server\s+error|overloaded|service\s+unavailable|bad\s+gateway|gateway\s+time-?out)/i },
-  { name: 'overloaded_error', pattern: /\boverloaded_error\b/ },
-  { name: 'api_error', pattern: /\bapi_error\b/ },
-  { name: 'internal-server-error', pattern: /^(?:API\s+Error:?\s*)?internal\s+server\s+error\b/i },
-  { name: 'overloaded', pattern: /^(?:API\s+Error:?\s*)?overloaded\b/i },
-];
+function shapeOf(text: string, indent: number, boxed: boolean, previous: ScreenLine | undefined): LineShape {
+  // Claude Code's own rules start at the left edge; a rule inside tool output or prose is indented.
+  if (/^─{10,}$/.test(text)) return indent === 0 && !boxed ? 'rule' : 'text';
+  if (BOX_EDGE.test(text)) return indent <= 2 ? 'box-edge' : 'text';
+  if (text.startsWith('❯')) {
+    const content = text.slice(1).trim();
+    if (/^\d+\.\s/.test(content)) return 'menu-option';
+    // The input box is the `❯` line right under a rule; a sent message sits in the scrollback without one.
+    return previous?.shape === 'rule' ? 'input-box' : 'prompt';
+  }
+  if (text.startsWith('●')) return TOOL_CALL.test(text.slice(1).trim()) ? 'tool-call' : 'assistant';
+  if (text.startsWith('⎿')) return 'result';
+  if (text.startsWith('⚠')) return 'warning';
+  if (text.startsWith('⏵⏵')) return 'footer';
+  if (TURN_DONE.test(text)) return 'turn-done';
+  if (SPINNER_WORD.test(text)) return 'spinner';
+  if (/\bClaude Code v\d/.test(text)) return 'header';
+  return 'text';
+}
 
-/** The server-error marker on a line, if any. A message someone sent (`❯ …`) is their words, never a marker. */
-export function serverErrorAt(line: ScreenLine): string | null {
-  if (line.shape === 'prompt' || line.shape === 'input-box' || line.shape === 'menu-option') return null;
-  return SERVER_ERROR_MARKERS.find((m) => m.pattern.test(line.content))?.name ?? null;
+function contentOf(shape: LineShape, text: string): string {
+  switch (shape) {
+    case 'prompt':
+    case 'input-box':
+    case 'assistant':
+    case 'tool-call':
+    case 'result':
+    case 'warning':
+    case 'spinner':
+    case 'turn-done':
+      return text.slice(1).trim();
+    case 'menu-option':
+      return text.slice(1).trim().replace(/^\d+\.\s+/, '');
+    case 'footer':
+      return text.slice(2).trim();
+    case 'rule':
+    case 'box-edge':
+    case 'header':
+    case 'text':
+      return text;
+    default: {
+      const unknown: never = shape;
+      throw new Error(`unknown line shape ${String(unknown)}`);
+    }
+  }
 }
 
 /**
- * Activity that shows the session moved on after a limit line: a new message sent, an assistant reply, a spinner,
- * or a busy footer. A limit line followed by any of these is history, not the current state.
+ * Activity that shows the session moved on after a limit line: a new message sent, an assistant reply or tool
+ * call, a spinner, or a busy footer. A limit line followed by any of these is history, not the current state.
+ * Claude Code's own notices, the turn-done line it draws after a limit, the input box and status lines are not.
  */
 export function isProgress(line: ScreenLine, lineIsHit: boolean): boolean {
   if (lineIsHit) return false;
-  if (/esc to interrupt/i.test(line.text)) return true;
-  return line.shape === 'prompt' || line.shape === 'assistant' || line.shape === 'spinner';
+  if (/\besc to interrupt\b/i.test(line.text)) return true;
+  return line.role === 'sent' || line.role === 'activity' || line.role === 'assistant';
 }
 
 /** The first 120 characters of a line, for forensic logs. */

@@ -6,7 +6,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { paneShowsUsageLimit } from '../../quota/core/classify.js';
+import { paneShowsUsageLimit } from './limit-scan.js';
 import { isUuid } from '../../base/core/uuid.js';
 
 export interface PaneReading {

@@ -7,7 +7,7 @@
  * session resumed by a swap would, once the cooldown is over, look exhausted again and swap once more.
  */
 
-import { classifySession, type QuotaVerdict } from './classify.js';
+import { classifySession, clearVerdict, type QuotaVerdict } from './classify.js';
 import type { TranscriptRecord } from '../../claude-code/core/transcript.js';
 
 export interface LiveSessionEvidence {
@@ -38,10 +38,10 @@ export function judgeLiveSession(evidence: LiveSessionEvidence): QuotaVerdict {
   const newest = evidence.records ? newestTurnRecord(evidence.records) : null;
   const newestAt = newest ? timeOf(newest) : null;
   if (newestAt !== null && evidence.processStartedAt !== null && newestAt < evidence.processStartedAt) {
-    return {
-      kind: 'clear', pattern: null, resetAt: null, limitType: null, snippet: null, source: null, veto: null, menu: false,
-      note: `Claude Code started at ${new Date(evidence.processStartedAt).toISOString()}, after its newest turn: no API call yet, what the pane shows is history`,
-    };
+    return clearVerdict(
+      false,
+      `Claude Code started at ${new Date(evidence.processStartedAt).toISOString()}, after its newest turn: no API call yet, what the pane shows is history`,
+    );
   }
   return classifySession({
     pane: evidence.pane,

@@ -78,17 +78,16 @@ describe('the captured reference screens', () => {
     expect(classify(LIMIT_5H, { transcriptRecord: RECORD, now: new Date(1795299692 * 1000 - 60_000) }).kind).toBe('limit');
   });
 
-  it('a limit screen whose printed reset has passed is only suspected (the reset may have moved)', () => {
+  it('a limit screen whose printed reset has just passed is resetting now: over, nothing to swap for', () => {
     const verdict = classify(LIMIT_5H, { now: new Date('2026-11-21T22:25:00Z') });
-    expect(verdict).toMatchObject({ kind: 'suspected', resetAt: '2026-11-21T22:21:00.000Z' });
-    expect(verdict.note).toMatch(/already passed/);
+    expect(verdict).toMatchObject({ kind: 'clear', pattern: null, resetAt: null });
+    expect(verdict.note).toMatch(/resetting now.*2026-11-21T22:21:00.000Z/);
   });
 });
 
 describe('public wordings on Claude Code line shapes', () => {
   // Clock: 19:30 UTC. [name, conversation lines, footer lines, pattern, kind, reset]
   const cases: Array<[string, string[], string[] | undefined, string, 'limit' | 'suspected', string | null]> = [
-    ['old epoch form (a 2025 epoch: passed, so only suspected)', ['❯ Next task', '  ⎿  Claude AI usage limit reached|1749924000'], undefined, 'usage-limit-reached', 'suspected', '2025-06-14T18:00:00.000Z'],
     ['reset sentence (1pm at UTC-5 has passed: tomorrow)', ['❯ Next task', '  ⎿  Claude usage limit reached. Your limit will reset at 1pm (Etc/GMT+5).'], undefined, 'usage-limit-reached', 'limit', '2026-11-22T18:00:00.000Z'],
     ['5-hour status line in the footer', ['● Working on it.'], ['  5-hour limit reached ∙ resets 3am'], 'limit-reached', 'limit', '2026-11-22T03:00:00.000Z'],
     ['24-hour result line', ['❯ Next task', '  ⎿ 5-hour limit reached ∙ resets 21:00'], undefined, 'limit-reached', 'limit', '2026-11-21T21:00:00.000Z'],
@@ -105,6 +104,12 @@ describe('public wordings on Claude Code line shapes', () => {
   it.each(cases)('%s', (_name, conversation, footer, pattern, kind, resetAt) => {
     const verdict = classify(screen(conversation, footer));
     expect(verdict).toMatchObject({ pattern, kind, resetAt, source: 'pane' });
+  });
+
+  it('the epoch form of a reset long past is over (a 2025 epoch seen in 2026)', () => {
+    const verdict = classify(screen(['❯ Next task', '  ⎿  Claude AI usage limit reached|1749924000']));
+    expect(verdict).toMatchObject({ kind: 'clear', pattern: null });
+    expect(verdict.note).toMatch(/resetting now.*2025-06-14T18:00:00.000Z/);
   });
 
   it('the epoch form is confirmed with its instant when it lies ahead', () => {

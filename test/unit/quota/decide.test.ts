@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UNKNOWN_RESET_MS, decideQuota, type QuotaDecisionInput, type SessionVerdict } from '../../../src/quota/core/classify.js';
+import { UNKNOWN_RESET_MS, decideQuota, type QuotaDecisionInput, type SessionVerdict } from '../../../src/quota/core/decide.js';
 import type { QuotaSuspicion } from '../../../src/base/core/state.js';
 
 const NOW = new Date('2026-11-21T19:30:00Z');
@@ -13,6 +13,7 @@ function verdict(session: string, kind: SessionVerdict['kind'], extra: Partial<S
     pattern: hit ? 'hit-your-limit' : null,
     resetAt: kind === 'limit' ? '2026-11-21T22:21:00.000Z' : null,
     limitType: null,
+    limitModel: null,
     snippet: hit ? "⎿ You've hit your 5-hour limit · resets 10:21pm (UTC)" : null,
     source: hit ? 'pane' : null,
     veto: kind === 'vetoed' ? 'api-error-5xx' : null,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { judgeCompletion, type CompletionInput } from '../../../src/sessions/core/completion.js';
 import { readPane } from '../../../src/claude-code/core/screen.js';
 import { judgeLiveSession, newestTurnRecord } from '../../../src/quota/core/evidence.js';
-import { paneShowsUsageLimit } from '../../../src/quota/core/classify.js';
+import { paneShowsUsageLimit } from '../../../src/claude-code/core/limit-scan.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/claude-code/${name}`, import.meta.url), 'utf8');
 const LIMIT_5H = fixture('usage-limit-5h.txt');
