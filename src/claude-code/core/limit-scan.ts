@@ -1,4 +1,4 @@
-import { LIMIT_MENU_OPTION, MENU_QUESTION, matchLimitWording, serverErrorIn, type LimitType } from './limit-wordings.js';
+import { LIMIT_MENU_OPTION, MENU_QUESTION, letsWorkGoOn, matchLimitWording, serverErrorIn, type LimitType } from './limit-wordings.js';
 import { parseResetDetail, type ResetDetail } from './reset-time.js';
 import { isProgress, paneTail, shapeLines, type ScreenLine } from './screen-lines.js';
 
@@ -80,15 +80,13 @@ function hitAt(lines: ScreenLine[], i: number, hits: ReadonlyArray<LimitLine | n
   }
   if (line.role === 'menu') return null;
   const following = continuationOf(lines, i);
-  let match = matchLimitWording(line.content);
-  let wrapped = false;
-  if (!match && following[0] !== undefined) {
-    match = matchLimitWording(`${line.content} ${following[0]}`);
-    wrapped = match !== null;
-  }
-  if (!match) return null;
   const text = [line.content, ...following].join(' ');
-  return { index: i, line, ...match, text: wrapped || following.length > 0 ? text : line.content };
+  // The rest of the line may say that work goes on (`⚠ 5-hour limit reached` / `· continuing with extra usage`).
+  if (following.length > 0 && letsWorkGoOn(text)) return null;
+  // Read with its continuation first: a wrapped wording, and what the rest says of the kind (`· spend limit …`).
+  const match = matchLimitWording(text) ?? matchLimitWording(line.content);
+  if (!match) return null;
+  return { index: i, line, ...match, text };
 }
 
 /** The unmarked lines below line `i` that may carry the rest of it, up to CONTINUATION_LINES. */
@@ -114,7 +112,7 @@ export function paneShowsUsageLimit(pane: string): boolean {
 
 /** The live limit of a scan, with its reset read at `now`. */
 export interface LiveLimit {
-  /** The line that names the limit best: the lowest one that says which kind, else the lowest. */
+  /** The line that names the live limit: the lowest, or the line above it that says which kind of the same limit. */
   primary: LimitLine;
   limitType: LimitType | null;
   model: string | null;
@@ -122,23 +120,33 @@ export interface LiveLimit {
 }
 
 /**
- * The live limit among the current lines. Several lines often describe one limit (2.1.328 draws a `⎿` line with
- * the zone, a `●` status line and a `⚠` footer without it): the kind comes from the lowest line that names one,
- * the reset from that line, else from the lowest line that has one, read in a zone another current line printed
- * for the same wall time (the footer's `10:21pm` is the `⎿` line's `10:21pm (UTC)`).
+ * The live limit among the current lines: the lowest one. Several lines often describe that one limit (2.1.328
+ * draws a `⎿` line with the zone, a `●` status line and a `⚠` footer without it; a menu may follow): when the
+ * lowest line names no kind (`Usage limit reached · limit resets 10:21pm`, the menu), the lowest line above it that
+ * does and prints the same time (or the lowest does not print one) is the same limit, better named. A time printed
+ * without a zone is read in the zone another current line printed for the same wall time (the footer's `10:21pm`
+ * is the `⎿` line's `10:21pm (UTC)`).
  */
 export function liveLimit(current: readonly LimitLine[], now: Date, defaultZone: string | undefined): LiveLimit | null {
-  const lowest = current[current.length - 1];
-  if (lowest === undefined) return null;
-  const specific = current.findLast((hit) => hit.limitType !== null);
-  const primary = specific ?? current.findLast((hit) => hit.wording !== 'limit-menu') ?? lowest;
+  if (current.length === 0) return null;
   const details = current.map((hit) => parseResetDetail(hit.text, now, defaultZone));
-  const own = details[current.indexOf(primary)] ?? null;
-  const fallback = own ?? details.findLast((detail) => detail !== null) ?? null;
-  let reset = fallback;
+  let index = current.length - 1;
+  // The menu that follows a limit names nothing: the limit line above it does.
+  while (index > 0 && (current[index] as LimitLine).wording === 'limit-menu') index--;
+  if ((current[index] as LimitLine).limitType === null) {
+    const own = details[index];
+    const key = own ? wallKey(own) : null;
+    const named = current.findLastIndex((hit, i) => {
+      const detail = details[i];
+      return i < index && hit.limitType !== null && (key === null || (detail != null && wallKey(detail) === key));
+    });
+    if (named >= 0) index = named;
+  }
+  const primary = current[index] as LimitLine;
+  let reset = details[index] ?? null;
   if (reset !== null && !reset.explicitZone && reset.zone !== null) {
     const key = wallKey(reset);
-    reset = details.find((detail) => detail !== null && detail.explicitZone && wallKey(detail) === key) ?? reset;
+    reset = details.find((detail) => detail != null && detail.explicitZone && wallKey(detail) === key) ?? reset;
   }
   return { primary, limitType: primary.limitType, model: primary.model, reset };
 }

@@ -105,6 +105,11 @@ const WORDINGS: readonly Wording[] = [
 /** Lines that look like a limit but let work go on (extra usage, a fallback model, a retry, a grace period). */
 const NOT_BLOCKING = /\btemporary\s+capacity\s+issue\b|\bcontinuing\s+(?:with|on)\b|\bnow\s+using\b|\bswitching\s+to\b|\bwrapping\s+up\b|\bwrap-up\b|\bthen\s+usage\s+credits\b|\bretrying\b|\bnot\s+your\s+usage\s+limit\b/i;
 
+/** The text says that work goes on despite a limit (extra usage, a fallback model, a retry, a grace period). */
+export function letsWorkGoOn(text: string): boolean {
+  return NOT_BLOCKING.test(text);
+}
+
 /** The usage-limit wording `content` starts with, if any. */
 export function matchLimitWording(content: string): WordingMatch | null {
   if (NOT_BLOCKING.test(content)) return null;

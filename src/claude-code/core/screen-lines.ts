@@ -94,8 +94,10 @@ export function shapeLines(lines: string[], tailIsWhole = false): ScreenLine[] {
     const index = shaped.length;
     let role: LineRole;
     if (shape === 'text' || shape === 'box-edge') {
-      // Unmarked lines, and the boxes drawn with them, continue the block above.
-      role = shape === 'box-edge' && blockRole === 'notice' ? 'chrome' : blockRole;
+      // Unmarked lines, and the boxes drawn with them, continue the block above; the assistant's words are indented
+      // under its `●`, so an unmarked line at the left edge after them is Claude Code's own again.
+      const inherited = blockRole === 'prose' && indent === 0 && block >= 0 ? 'notice' : blockRole;
+      role = shape === 'box-edge' && inherited === 'notice' ? 'chrome' : inherited;
     } else {
       role = roleOf(shape, afterToolCall);
       blockRole = role === 'sent' || role === 'chrome' || role === 'turn-done' || (role === 'activity' && shape === 'spinner') ? 'notice' : role === 'assistant' ? 'prose' : role === 'activity' ? 'tool-output' : role;
