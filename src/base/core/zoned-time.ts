@@ -110,25 +110,33 @@ function offsetAt(instant: number, zone: string): number | null {
  * by the gap (02:30 in a 02:00→03:00 gap is 03:30). Null for an unknown zone or an impossible date (Feb 30).
  */
 export function instantOfWallTime(wall: WallTime, zone: string): Date | null {
+  return instantsOfWallTime(wall, zone)[0] ?? null;
+}
+
+/**
+ * Every instant at which a clock in `zone` shows `wall`, earliest first: two for a wall time a DST fall-back
+ * repeats, one otherwise (pushed forward by the gap when a spring-forward skips it), none for an unknown zone or an
+ * impossible date.
+ */
+export function instantsOfWallTime(wall: WallTime, zone: string): Date[] {
   const naive = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute);
   const check = new Date(naive);
   if (check.getUTCMonth() !== wall.month - 1 || check.getUTCDate() !== wall.day || wall.hour > 23 || wall.minute > 59) {
-    return null;
+    return [];
   }
   const fixed = fixedOffsetMinutes(zone);
-  if (fixed !== null) return new Date(naive - fixed * 60_000);
+  if (fixed !== null) return [new Date(naive - fixed * 60_000)];
   // Offsets a day either side bracket any transition near this wall time.
   const before = offsetAt(naive - 86_400_000, zone);
   const after = offsetAt(naive + 86_400_000, zone);
-  if (before === null || after === null) return null;
+  if (before === null || after === null) return [];
   const candidates = [...new Set([before, after])]
     .map((offset) => naive - offset)
     .filter((instant) => offsetAt(instant, zone) === naive - instant)
     .sort((a, b) => a - b);
-  const first = candidates[0];
-  if (first !== undefined) return new Date(first);
+  if (candidates.length > 0) return candidates.map((instant) => new Date(instant));
   // In a gap: no offset reproduces the wall time; read it with the offset from before the gap (moves it forward).
-  return new Date(naive - before);
+  return [new Date(naive - before)];
 }
 
 /** The calendar date `days` after the given one (month/year rollover handled by Date.UTC). */
@@ -176,5 +184,7 @@ export function zoneFromLabel(label: string): string | null {
     const total = (hours * 60 + minutes) * (offset[1] === '-' ? -1 : 1);
     return total === 0 ? 'UTC' : offsetZone(total);
   }
+  // Any other abbreviation (`IST`, `CST`) is ambiguous, even where Intl would take it as some legacy zone.
+  if (/^[A-Z]{2,5}$/.test(text)) return null;
   return /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(text) ? canonicalZone(text) : null;
 }

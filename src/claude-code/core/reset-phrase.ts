@@ -38,7 +38,7 @@ const UNIT_MS: ReadonlyArray<[RegExp, number]> = [
   [/^s/i, 1000],
 ];
 const UNIT = String.raw`(?:days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)`;
-const AMOUNT = String.raw`(?:\d+|an?)`;
+const AMOUNT = String.raw`(?:\d+|\ban?\b)`;
 const RELATIVE = new RegExp(String.raw`in\s+(${AMOUNT}\s*${UNIT}\b(?:(?:\s*,\s*|\s+and\s+|\s*)${AMOUNT}\s*${UNIT}\b){0,3})`, 'iy');
 const ISO = /(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?/y;
 const WEEKDAY = /(sun|mon|tue|wed|thu|fri|sat)(?:day|sday|nesday|rsday|urday|s|rs)?\.?,?\s+(?:at\s+)?/iy;
@@ -81,7 +81,7 @@ function phraseAt(text: string, at: number): ResetPhrase | null {
 
 function durationMs(duration: string): number | null {
   let total = 0;
-  for (const match of duration.matchAll(/(\d+|an?)\s*([a-z]+)/gi)) {
+  for (const match of duration.matchAll(/(\d+|\ban?\b)\s*([a-z]+)/gi)) {
     const size = UNIT_MS.find(([re]) => re.test(match[2] as string))?.[1];
     if (size === undefined) return null;
     const amount = /^\d/.test(match[1] as string) ? Number(match[1]) : 1;

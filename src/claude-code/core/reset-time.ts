@@ -1,4 +1,4 @@
-import { addDays, instantOfWallTime, wallTimeAt, weekdayOf, zoneFromLabel, type WallTime } from '../../base/core/zoned-time.js';
+import { addDays, instantOfWallTime, instantsOfWallTime, wallTimeAt, weekdayOf, zoneFromLabel, type WallTime } from '../../base/core/zoned-time.js';
 import { readResetPhrase } from './reset-phrase.js';
 
 /**
@@ -85,25 +85,34 @@ interface WallReading {
   minute: number;
 }
 
-/** Not before this instant: a reset that passed less than RECENT_PAST_MS ago is that one ("resetting now"). */
-const notStale = (at: Date | null, now: Date): boolean => at !== null && at.getTime() >= now.getTime() - RECENT_PAST_MS;
+/**
+ * The first of the instants a wall time names that is not stale: a reset that passed less than RECENT_PAST_MS ago
+ * is that one ("resetting now"). A wall time a DST fall-back repeats names two instants: `2am` seen at 02:15 the
+ * first time round is the second 02:00, 45 minutes ahead, not tomorrow's.
+ */
+function firstFresh(wall: WallTime, zone: string, now: Date): Date | null {
+  return instantsOfWallTime(wall, zone).find((at) => at.getTime() >= now.getTime() - RECENT_PAST_MS) ?? null;
+}
 
-/** The next instant the wall reading names, seen from `today` (the wall clock now in `zone`). */
+/**
+ * The next instant the wall reading names, seen from `today` (the wall clock now in `zone`): the first fresh one
+ * among the previous, current and next period — yesterday's `11:55pm` seen at 00:02 is resetting now, not tonight.
+ */
 function nextOccurrence(reading: WallReading, today: WallTime, zone: string, now: Date): Date | null {
   const { date, weekday, hour, minute } = reading;
+  let walls: WallTime[];
   if (date) {
     if (date.year !== null) return instantOfWallTime({ year: date.year, month: date.month, day: date.day, hour, minute }, zone);
-    const thisYear = instantOfWallTime({ year: today.year, month: date.month, day: date.day, hour, minute }, zone);
-    if (notStale(thisYear, now)) return thisYear;
-    return instantOfWallTime({ year: today.year + 1, month: date.month, day: date.day, hour, minute }, zone);
-  }
-  if (weekday !== null) {
+    walls = [-1, 0, 1].map((years) => ({ year: today.year + years, month: date.month, day: date.day, hour, minute }));
+  } else if (weekday !== null) {
     const ahead = (weekday - weekdayOf(today) + 7) % 7;
-    const first = instantOfWallTime({ ...addDays(today, ahead), hour, minute }, zone);
-    if (notStale(first, now)) return first;
-    return instantOfWallTime({ ...addDays(today, ahead + 7), hour, minute }, zone);
+    walls = [ahead - 7, ahead, ahead + 7].map((days) => ({ ...addDays(today, days), hour, minute }));
+  } else {
+    walls = [-1, 0, 1].map((days) => ({ ...addDays(today, days), hour, minute }));
   }
-  const todayAt = instantOfWallTime({ ...today, hour, minute }, zone);
-  if (notStale(todayAt, now)) return todayAt;
-  return instantOfWallTime({ ...addDays(today, 1), hour, minute }, zone);
+  for (const wall of walls) {
+    const fresh = firstFresh(wall, zone, now);
+    if (fresh) return fresh;
+  }
+  return null;
 }

@@ -59,7 +59,15 @@ describe('the captured reference screens', () => {
     expect(classify(fixture('idle-prompt.txt'), { transcriptRecord: RECORD })).toMatchObject({ kind: 'limit', limitType: 'five_hour' });
   });
 
-  it.each(['idle-prompt.txt', 'busy-working.txt', 'turn-done.txt', 'after-exit-resume-hint.txt'])('%s is clear', (name) => {
+  it.each([
+    ['usage-limit-2.1.100.txt', 'hit-your-limit', 'five_hour'],
+    ['usage-limit-2.1.200.txt', 'hit-your-limit', 'five_hour'],
+  ])('%s (its turn failed at 21:50 UTC) is a confirmed 5-hour limit until 12:50am UTC', (name, pattern, limitType) => {
+    const verdict = classify(fixture(name), { now: new Date('2026-12-01T21:51:00Z') });
+    expect(verdict).toMatchObject({ kind: 'limit', pattern, limitType, resetAt: '2026-12-02T00:50:00.000Z', source: 'pane', veto: null });
+  });
+
+  it.each(['idle-prompt.txt', 'busy-working.txt', 'turn-done.txt', 'after-exit-resume-hint.txt', 'login-expired-401.txt'])('%s is clear', (name) => {
     expect(classify(fixture(name)).kind).toBe('clear');
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UNKNOWN_RESET_MS, decideQuota, type QuotaDecisionInput, type SessionVerdict } from '../../../src/quota/core/decide.js';
+import { MODEL_LIMIT_HOLD_MS, RATE_LIMIT_HOLD_MS, RATE_LIMIT_MAX_HOLD_MS, UNKNOWN_RESET_MS, decideQuota, type QuotaDecisionInput, type SessionVerdict } from '../../../src/quota/core/decide.js';
 import type { QuotaSuspicion } from '../../../src/base/core/state.js';
 
 const NOW = new Date('2026-11-21T19:30:00Z');
@@ -118,5 +118,49 @@ describe('decideQuota', () => {
 
   it('a quiet poll inside the cooldown is plain none', () => {
     expect(decide({ verdicts: [verdict('ccl-auto-11', 'clear')], lastSwapAt: NOW.toISOString() }).action).toBe('none');
+  });
+});
+
+describe('what each kind of limit sets aside', () => {
+  const hours = (h: number) => new Date(NOW.getTime() + h * 3_600_000).toISOString();
+  const minutes = (m: number) => new Date(NOW.getTime() + m * 60_000).toISOString();
+  // [kind of limit, verdict, resetAt, exhaustedUntil after the swap (confirmPolls 1 for suspected ones)]
+  const cases: Array<[string, string | null, SessionVerdict['kind'], string | null, string]> = [
+    ['5-hour: until its reset', 'five_hour', 'limit', hours(3), hours(3)],
+    ['weekly: until its reset, days away', 'seven_day', 'limit', hours(100), hours(100)],
+    ['a limit that does not say which: until its reset', null, 'limit', hours(2), hours(2)],
+    ['monthly spend: until its reset', 'monthly_spend', 'limit', hours(200), hours(200)],
+    ["the organisation's spend: until its reset", 'org_monthly_spend', 'limit', hours(200), hours(200)],
+    ['out of extra usage: until its reset', 'overage', 'limit', hours(8), hours(8)],
+    ['an unknown type a release writes: account-wide, until its reset', 'seven_day_haiku', 'limit', hours(30), hours(30)],
+    ['Opus weekly: the account still serves other models, so 5 hours at most', 'seven_day_opus', 'limit', hours(100), hours(MODEL_LIMIT_HOLD_MS / 3_600_000)],
+    ['a per-model limit resetting sooner than that: its reset', 'model', 'limit', hours(2), hours(2)],
+    ['a per-model limit without a reset: 5 hours', 'model', 'suspected', null, hours(MODEL_LIMIT_HOLD_MS / 3_600_000)],
+    ['an account-wide limit without a reset: the 5-hour guess', 'five_hour', 'suspected', null, hours(UNKNOWN_RESET_MS / 3_600_000)],
+    ['an API rate limit without a time: minutes, never hours', 'api_rate_limit', 'suspected', null, minutes(RATE_LIMIT_HOLD_MS / 60_000)],
+    ['an API rate limit with a time: that time', 'api_rate_limit', 'suspected', minutes(5), minutes(5)],
+    ['an API rate limit printing hours: capped at an hour', 'api_rate_limit', 'suspected', hours(6), minutes(RATE_LIMIT_MAX_HOLD_MS / 60_000)],
+  ];
+  it.each(cases)('%s', (_name, limitType, kind, resetAt, until) => {
+    const decision = decide({ verdicts: [verdict('ccl-auto-11', kind, { limitType, resetAt })], quota: { ...QUOTA, confirmPolls: 1 } });
+    expect(decision).toMatchObject({ action: 'swap', exhaustedUntil: until, resetKnown: kind === 'limit' });
+  });
+
+  it('a per-model and an account-wide limit at once: the later hold wins', () => {
+    const decision = decide({
+      verdicts: [verdict('ccl-auto-11', 'limit', { limitType: 'seven_day_opus', resetAt: hours(100) }), verdict('ccl-auto-12', 'limit', { limitType: 'five_hour', resetAt: hours(3) })],
+    });
+    expect(decision).toMatchObject({ exhaustedUntil: hours(5), trigger: { session: 'ccl-auto-11' } });
+    expect(decision.reason).toMatch(/per-model limit .*other models.*set aside until/);
+  });
+
+  it('an API rate limit is never confirmed by one poll', () => {
+    const decision = decide({ verdicts: [verdict('ccl-auto-11', 'suspected', { limitType: 'api_rate_limit', resetAt: minutes(5) })] });
+    expect(decision).toMatchObject({ action: 'suspect', exhaustedUntil: null });
+  });
+
+  it('the forensic line names the kind and the model', () => {
+    const decision = decide({ verdicts: [verdict('ccl-auto-11', 'limit', { limitType: 'seven_day_opus', limitModel: 'Opus' })] });
+    expect(decision.forensic[0]).toContain('type=seven_day_opus model="Opus"');
   });
 });
