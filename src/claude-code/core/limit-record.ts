@@ -1,7 +1,3 @@
-import { isRecord } from '../../base/core/json.js';
-import { matchLimitWording, serverErrorIn } from './limit-wordings.js';
-import { parseResetDetail } from './reset-time.js';
-
 /**
  * What a transcript record says about a usage limit. Pure. Every release appends an API-error record when a turn
  * fails (`isApiErrorMessage: true`, `error` naming the kind); they differ in what else they write:
@@ -13,6 +9,10 @@ import { parseResetDetail } from './reset-time.js';
  * Without an exact reset, the record's own text is read — at the time the record was written, not now, so that
  * `resets 12:50am` written at 21:50 means 00:50 after it, however late the record is read.
  */
+
+import { isRecord } from '../../base/core/json.js';
+import { matchLimitWording, serverErrorIn } from './limit-wordings.js';
+import { parseResetDetail } from './reset-time.js';
 export type RecordReading =
   | { kind: 'none' }
   | { kind: 'server-error'; marker: string }

@@ -1,7 +1,3 @@
-import { LIMIT_MENU_OPTION, MENU_QUESTION, letsWorkGoOn, matchLimitWording, serverErrorIn, type LimitType } from './limit-wordings.js';
-import { parseResetDetail, type ResetDetail } from './reset-time.js';
-import { isProgress, paneTail, shapeLines, type ScreenLine } from './screen-lines.js';
-
 /**
  * The scan of a pane tail for a usage limit, whatever the release's drawing. Pure; one pass over at most
  * TAIL_LINES lines, each matched against anchored patterns, so the cost stays linear in the tail.
@@ -13,6 +9,10 @@ import { isProgress, paneTail, shapeLines, type ScreenLine } from './screen-line
  *   `/usage-credits …`, `/login to switch …`), the input box and status lines below it are not.
  * - A server-error marker among Claude Code's own lines vetoes (the limit wording may be a side effect of it).
  */
+
+import { LIMIT_MENU_OPTION, MENU_QUESTION, letsWorkGoOn, matchLimitWording, serverErrorIn, type LimitType } from './limit-wordings.js';
+import { parseResetDetail, type ResetDetail } from './reset-time.js';
+import { isProgress, paneTail, shapeLines, type ScreenLine } from './screen-lines.js';
 
 /** How many non-empty pane lines are read: the current screen's tail, not the whole scrollback. */
 export const TAIL_LINES = 20;

@@ -1,11 +1,11 @@
-import { zoneFromLabel } from '../../base/core/zoned-time.js';
-
 /**
  * The words of a reset time, read without the clock: what a limit line says after `resets`, `reset at`,
  * `continuing automatically at`, `try again in` …, as a structured phrase that reset-time.ts turns into an instant.
  * Pure. Each phrase is read with anchored (sticky) patterns over a bounded slice of the text, so the cost is linear
  * in the length of the line whatever it holds.
  */
+
+import { zoneFromLabel } from '../../base/core/zoned-time.js';
 export type ResetPhrase =
   | { form: 'epoch'; ms: number; matched: string }
   | { form: 'relative'; ms: number; matched: string }

@@ -1,6 +1,3 @@
-import { addDays, instantOfWallTime, instantsOfWallTime, wallTimeAt, weekdayOf, zoneFromLabel, type WallTime } from '../../base/core/zoned-time.js';
-import { readResetPhrase } from './reset-phrase.js';
-
 /**
  * Reset times as Claude Code and the API print them, turned into absolute instants. Pure: the clock and the
  * default zone are arguments. The forms (reset-phrase.ts reads the words):
@@ -15,6 +12,9 @@ import { readResetPhrase } from './reset-phrase.js';
  * A time without a date means its next occurrence (today, else tomorrow), a date without a year its next occurrence
  * (this year, else next year) — except that a time less than RECENT_PAST_MS past means "now": see there.
  */
+
+import { addDays, instantOfWallTime, instantsOfWallTime, wallTimeAt, weekdayOf, zoneFromLabel, type WallTime } from '../../base/core/zoned-time.js';
+import { readResetPhrase } from './reset-phrase.js';
 
 export type ResetForm = 'epoch' | 'relative' | 'time' | 'date' | 'weekday';
 

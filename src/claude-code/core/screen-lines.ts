@@ -10,6 +10,8 @@
  * message sent), which never count.
  */
 
+import { unreachable } from '../../base/core/errors.js';
+
 export type LineShape =
   | 'prompt' // `❯ text`: a message the user (or the dispatcher) sent
   | 'input-box' // `❯` between the rules at the bottom: what is being typed, not sent
@@ -137,10 +139,8 @@ function roleOf(shape: Exclude<LineShape, 'text' | 'box-edge'>, afterToolCall: b
     case 'header':
     case 'footer':
       return 'chrome';
-    default: {
-      const unknown: never = shape;
-      throw new Error(`unknown line shape ${String(unknown)}`);
-    }
+    default:
+      return unreachable(shape, 'line shape');
   }
 }
 
@@ -184,10 +184,8 @@ function contentOf(shape: LineShape, text: string): string {
     case 'header':
     case 'text':
       return text;
-    default: {
-      const unknown: never = shape;
-      throw new Error(`unknown line shape ${String(unknown)}`);
-    }
+    default:
+      return unreachable(shape, 'line shape');
   }
 }
 

@@ -1,13 +1,14 @@
-import { readLimitRecord, type RecordReading } from '../../claude-code/core/limit-record.js';
-import { liveLimit, scanPane, type LimitLine } from '../../claude-code/core/limit-scan.js';
-import { limitScopeOf } from '../../claude-code/core/limit-wordings.js';
-import { snippetOf } from '../../claude-code/core/screen-lines.js';
-
 /**
  * Quota detection, pure: one verdict per session from its pane tail and newest transcript record (decide.ts then
  * makes one decision for the account from all verdicts). How a release draws and records a limit is read in
  * claude-code/core (limit-scan.ts, limit-record.ts); this file weighs the two.
  */
+
+import { unreachable } from '../../base/core/errors.js';
+import { readLimitRecord, type RecordReading } from '../../claude-code/core/limit-record.js';
+import { liveLimit, scanPane, type LimitLine } from '../../claude-code/core/limit-scan.js';
+import { limitScopeOf } from '../../claude-code/core/limit-wordings.js';
+import { snippetOf } from '../../claude-code/core/screen-lines.js';
 
 export type VerdictKind = 'limit' | 'suspected' | 'clear' | 'vetoed';
 
@@ -143,9 +144,7 @@ function classifyRecord(reading: RecordReading, now: Date): Findings & { veto: s
       };
       return { ...none, hit };
     }
-    default: {
-      const unknown: never = reading;
-      throw new Error(`unknown record reading ${JSON.stringify(unknown)}`);
-    }
+    default:
+      return unreachable(reading, 'record reading');
   }
 }

@@ -1,7 +1,3 @@
-import { limitScopeOf } from '../../claude-code/core/limit-wordings.js';
-import type { QuotaSuspicion } from '../../base/core/state.js';
-import type { QuotaVerdict } from './classify.js';
-
 /**
  * The account-level decision, pure: from every session's verdict, the persisted suspicion and the swap cooldown,
  * whether to swap and until when the account is exhausted. What a limit stops decides how long:
@@ -14,6 +10,11 @@ import type { QuotaVerdict } from './classify.js';
  * - an API key's rate limit (`rate_limit_error`): it lifts within seconds to minutes, so it is never confirmed by
  *   one poll, and once it persisted over `confirm_polls` polls the account is set aside for minutes, never hours.
  */
+
+import { unreachable } from '../../base/core/errors.js';
+import { limitScopeOf } from '../../claude-code/core/limit-wordings.js';
+import type { QuotaSuspicion } from '../../base/core/state.js';
+import type { QuotaVerdict } from './classify.js';
 
 export interface SessionVerdict extends QuotaVerdict {
   session: string;
@@ -84,10 +85,8 @@ function holdUntil(verdict: SessionVerdict, nowMs: number): number {
       return Math.min(known ? reset : Number.POSITIVE_INFINITY, nowMs + MODEL_LIMIT_HOLD_MS);
     case 'short':
       return known ? Math.min(reset, nowMs + RATE_LIMIT_MAX_HOLD_MS) : nowMs + RATE_LIMIT_HOLD_MS;
-    default: {
-      const unknown: never = scope;
-      throw new Error(`unknown limit scope ${String(unknown)}`);
-    }
+    default:
+      return unreachable(scope, 'limit scope');
   }
 }
 
