@@ -22,6 +22,8 @@ const FIXED_OFFSET = /^([+-])(\d{2}):(\d{2})$/;
 
 /** The offset of a fixed-offset zone (`+05:30`) in minutes east of UTC, or null for a named zone. */
 function fixedOffsetMinutes(zone: string): number | null {
+  // UTC by arithmetic too: Intl's formatToParts is the slow part of every reading, and UTC is the usual server zone.
+  if (zone === 'UTC' || zone === 'Etc/UTC') return 0;
   const match = FIXED_OFFSET.exec(zone);
   if (!match) return null;
   const minutes = Number(match[2]) * 60 + Number(match[3]);
@@ -61,7 +63,7 @@ export function offsetZone(minutesEast: number): string {
 /** The zone name Intl accepts for `zone` (case-insensitive, aliases resolved), a valid fixed offset, or null. */
 export function canonicalZone(zone: string): string | null {
   const fixed = fixedOffsetMinutes(zone);
-  if (fixed !== null) return Math.abs(fixed) <= 14 * 60 && Number(zone.slice(4)) < 60 ? zone : null;
+  if (fixed !== null) return fixed === 0 && !FIXED_OFFSET.test(zone) ? 'UTC' : Math.abs(fixed) <= 14 * 60 && Number(zone.slice(4)) < 60 ? zone : null;
   return formatterFor(zone)?.resolvedOptions().timeZone ?? null;
 }
 

@@ -110,9 +110,12 @@ export function letsWorkGoOn(text: string): boolean {
   return NOT_BLOCKING.test(text);
 }
 
+/** Words every wording holds: most lines hold none, and are done with after this one test. */
+const ANY_WORDING = /limit|usage|429|rate_limit_error|requires|budget/i;
+
 /** The usage-limit wording `content` starts with, if any. */
 export function matchLimitWording(content: string): WordingMatch | null {
-  if (NOT_BLOCKING.test(content)) return null;
+  if (!ANY_WORDING.test(content) || NOT_BLOCKING.test(content)) return null;
   for (const wording of WORDINGS) {
     const match = wording.pattern.exec(content);
     if (!match) continue;

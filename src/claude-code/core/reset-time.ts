@@ -100,19 +100,14 @@ function firstFresh(wall: WallTime, zone: string, now: Date): Date | null {
  */
 function nextOccurrence(reading: WallReading, today: WallTime, zone: string, now: Date): Date | null {
   const { date, weekday, hour, minute } = reading;
-  let walls: WallTime[];
-  if (date) {
-    if (date.year !== null) return instantOfWallTime({ year: date.year, month: date.month, day: date.day, hour, minute }, zone);
-    walls = [-1, 0, 1].map((years) => ({ year: today.year + years, month: date.month, day: date.day, hour, minute }));
-  } else if (weekday !== null) {
-    const ahead = (weekday - weekdayOf(today) + 7) % 7;
-    walls = [ahead - 7, ahead, ahead + 7].map((days) => ({ ...addDays(today, days), hour, minute }));
-  } else {
-    walls = [-1, 0, 1].map((days) => ({ ...addDays(today, days), hour, minute }));
-  }
-  for (const wall of walls) {
-    const fresh = firstFresh(wall, zone, now);
-    if (fresh) return fresh;
-  }
-  return null;
+  if (date?.year != null) return instantOfWallTime({ year: date.year, month: date.month, day: date.day, hour, minute }, zone);
+  const period = (offset: number): WallTime => {
+    if (date) return { year: today.year + offset, month: date.month, day: date.day, hour, minute };
+    const days = weekday === null ? offset : ((weekday - weekdayOf(today) + 7) % 7) + 7 * offset;
+    return { ...addDays(today, days), hour, minute };
+  };
+  const current = firstFresh(period(0), zone, now);
+  // The previous period's can be fresh only when the current one is almost a whole period ahead (23 hours at least).
+  if (current !== null && current.getTime() - now.getTime() < 23 * 3_600_000 - RECENT_PAST_MS) return current;
+  return firstFresh(period(-1), zone, now) ?? current ?? firstFresh(period(1), zone, now);
 }

@@ -69,8 +69,16 @@ export function tailLines(pane: string, count = 20): string[] {
 }
 
 export function paneTail(pane: string, count = 20): PaneTail {
-  const all = pane.split('\n').map(normaliseLine).filter((line) => line.trim() !== '');
-  return { lines: all.slice(-count), whole: all.length <= count };
+  // From the bottom up: a capture with a long scrollback costs the tail, not the whole text.
+  const raw = pane.split('\n');
+  const lines: string[] = [];
+  let i = raw.length - 1;
+  for (; i >= 0 && lines.length < count; i--) {
+    const line = normaliseLine(raw[i] as string);
+    if (line.trim() !== '') lines.push(line);
+  }
+  for (; i >= 0; i--) if (normaliseLine(raw[i] as string).trim() !== '') return { lines: lines.reverse(), whole: false };
+  return { lines: lines.reverse(), whole: true };
 }
 
 const TURN_DONE = /^[✻✶✳✢✽*]\s+\S+(?:\s\S+)?\s+for\s+\d/;
