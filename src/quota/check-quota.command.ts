@@ -123,8 +123,12 @@ export function render(result: CheckQuotaResult, style: Style): string {
   parts.push((result.action === 'swap' ? style.red : result.action === 'none' ? style.green : style.yellow)(headline) + (result.dryRun ? style.yellow(' (dry run: nothing changed)') : ''));
   if (result.sessions.length > 0) {
     parts.push(table(
-      ['SESSION', 'KIND', 'VERDICT', 'PATTERN', 'RESET', 'NOTE'],
-      result.sessions.map((s) => [s.session, s.sessionKind, s.kind === 'clear' ? s.kind : style.yellow(s.kind), s.pattern ?? '-', s.resetAt ?? '-', s.veto ? `veto: ${s.veto}` : s.note ?? '']),
+      ['SESSION', 'KIND', 'VERDICT', 'PATTERN', 'TYPE', 'RESET', 'NOTE'],
+      result.sessions.map((s) => [
+        s.session, s.sessionKind, s.kind === 'clear' ? s.kind : style.yellow(s.kind), s.pattern ?? '-',
+        s.limitType === null ? '-' : s.limitModel === null ? s.limitType : `${s.limitType} (${s.limitModel})`,
+        s.resetAt ?? '-', s.veto ? `veto: ${s.veto}` : s.note ?? '',
+      ]),
     ));
   } else parts.push('no pool or dedicated session exists');
   if (result.exhaustedUntil) parts.push(style.yellow(`${result.account} ${result.dryRun ? 'would be marked' : 'marked'} exhausted until ${result.exhaustedUntil}`));
