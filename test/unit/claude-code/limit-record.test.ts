@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readLimitRecord, type RecordReading } from '../../../src/claude-code/core/limit-record.js';
 import { classifySession } from '../../../src/quota/core/classify.js';
-import { fixture } from './limit-screens.js';
+import { fixture } from '../../support/limit-screens.js';
 
 /**
  * The API-error records of each release (reference captures of 2.1.328, 2.1.100 and 2.1.328's failed login; the

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { classifySession } from '../../../src/quota/core/classify.js';
 import { LIMIT_TYPES, limitScopeOf } from '../../../src/claude-code/core/limit-wordings.js';
 import { paneShowsUsageLimit } from '../../../src/claude-code/core/limit-scan.js';
-import { LOOK_ALIKES, WORDINGS, type Wording } from './limit-cases.js';
-import { NOT_CURRENT, RENDERINGS, type Rendering } from './limit-screens.js';
+import { LOOK_ALIKES, WORDINGS, type Wording } from '../../support/limit-cases.js';
+import { NOT_CURRENT, RENDERINGS, type Rendering } from '../../support/limit-screens.js';
 
 /**
  * Every usage-limit wording × every rendering, and every look-alike × every rendering, read as check-quota reads

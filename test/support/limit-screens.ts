@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
  * are the reference captures (test/fixtures/claude-code/: 2.1.100, 2.1.200, 2.1.328) and the shapes Claude Code
  * uses around them (input box between two rules, footer and status lines under it).
  */
-export const fixture = (name: string) => readFileSync(new URL(`../../fixtures/claude-code/${name}`, import.meta.url), 'utf8');
+export const fixture = (name: string) => readFileSync(new URL(`../fixtures/claude-code/${name}`, import.meta.url), 'utf8');
 
 const RULE = '─'.repeat(118);
 const HEADER = ['', ' ▐▛███▜▌   Claude Code v2.1.328', '▝▜█████▛▘  Sonnet 5.5 · Claude Max', '  ▘▘ ▝▝    /home/op/src/demo', ''];
