@@ -25,13 +25,24 @@ function timeOf(record: TranscriptRecord): number | null {
   return Number.isNaN(at) ? null : at;
 }
 
-/** The newest user or assistant record: what the last turn ended with (system and summary records say nothing). */
+/**
+ * The newest user or assistant record: what the last turn ended with (system and summary records say nothing).
+ * Newest by timestamp, not by place in the file: 2.1.200 may append the message sent after the API-error record
+ * that answered it (written 0.2 s earlier), and read by place that record would hide the limit.
+ */
 export function newestTurnRecord(records: readonly TranscriptRecord[]): TranscriptRecord | null {
+  let newest: TranscriptRecord | null = null;
+  let newestAt = Number.NEGATIVE_INFINITY;
   for (let i = records.length - 1; i >= 0; i--) {
     const record = records[i] as TranscriptRecord;
-    if (record.type === 'user' || record.type === 'assistant') return record;
+    if (record.type !== 'user' && record.type !== 'assistant') continue;
+    const at = timeOf(record) ?? Number.NEGATIVE_INFINITY;
+    if (newest === null || at > newestAt) {
+      newest = record;
+      newestAt = at;
+    }
   }
-  return null;
+  return newest;
 }
 
 export function judgeLiveSession(evidence: LiveSessionEvidence): QuotaVerdict {

@@ -55,6 +55,15 @@ describe('judgeLiveSession', () => {
     expect(newestTurnRecord([{ type: 'summary' }])).toBeNull();
   });
 
+  it('newest by timestamp: a message sent appended after the error record that answered it does not hide it', () => {
+    const sent = { type: 'user', timestamp: new Date(recordAt - 200).toISOString() };
+    expect(newestTurnRecord([RECORD, { type: 'system', subtype: 'x' }, sent])).toBe(RECORD);
+    const later = { type: 'user', timestamp: new Date(recordAt + 1000).toISOString() };
+    expect(newestTurnRecord([RECORD, later])).toBe(later);
+    // Without timestamps, the place in the file decides.
+    expect(newestTurnRecord([{ type: 'user' }, { type: 'assistant', n: 2 }])).toEqual({ type: 'assistant', n: 2 });
+  });
+
   it('the usage-limit record of the live process confirms the limit with its exact reset', () => {
     const verdict = judgeLiveSession({ pane: LIMIT_5H, records, processStartedAt: recordAt - 60_000, now });
     expect(verdict).toMatchObject({ kind: 'limit', source: 'transcript', pattern: 'transcript-rate-limit' });
