@@ -44,6 +44,10 @@ export const FAILPOINTS = [
   'swap-account:after-dedicated-launch',
   'swap-account:after-rollback-flip',
   'check-quota:after-detection',
+  // hooks: a settings.json written by hook install / uninstall; a failed turn recorded by hook stop-failure, the
+  // immediate check-quota not yet started
+  'hook-settings:after-write',
+  'hook-stop-failure:after-signal',
 ] as const;
 
 let armed: Set<string> | undefined;

@@ -33,10 +33,12 @@ export async function sweepTempFiles(path: string, isAlive: (pid: number) => boo
  * Replaces `path` atomically and durably: write a temp file in the same directory, fsync it, rename it over the
  * target, fsync the directory. A kill at any instant leaves either the old or the new content, never a mix.
  */
-export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(path: string, data: string, mode = 0o600, options: { exactMode?: boolean } = {}): Promise<void> {
   const temp = tempNameFor(path);
   const handle = await open(temp, 'wx', mode);
   try {
+    // The mode given to open() is narrowed by the umask; a file whose mode must be kept as it was is set explicitly.
+    if (options.exactMode) await handle.chmod(mode);
     await handle.writeFile(data);
     await handle.sync();
   } catch (error) {

@@ -116,9 +116,40 @@ export const CLAUDE_FAILOVER: ProgramSpec = {
       summary: "Claude Code Stop hook: read the hook JSON on stdin and mark the pane's session finished. Always exits 0.",
       dryRun: false,
       needs: 'none',
-      examples: ['claude-failover hook stop   # installed as a Stop hook in <account home>/settings.json (see docs)'],
+      examples: ['claude-failover hook stop   # installed as a Stop hook by `claude-failover hook install`'],
       load: () => import('../sessions/hook-stop.command.js'),
       runOptions: ({ flags, stdin }) => ({ config: flags.config, input: stdin }),
+    }),
+    command({
+      name: 'hook stop-failure',
+      summary:
+        "Claude Code StopFailure hook: read the hook JSON on stdin, record the pane's failed turn (signals/<session>.failed) " +
+        'and, for a usage limit or a failed login, start check-quota at once (systemd-run, else a detached process). Always exits 0.',
+      dryRun: false,
+      needs: 'none',
+      examples: ['claude-failover hook stop-failure   # installed as a StopFailure hook by `claude-failover hook install`'],
+      load: () => import('../sessions/hook-stop-failure.command.js'),
+      runOptions: ({ flags, stdin, bin }) => ({ config: flags.config, input: stdin, bin }),
+    }),
+    command({
+      name: 'hook install',
+      summary:
+        "Merge the tool's Stop and StopFailure hooks into every account home's settings.json (atomic, mode and the " +
+        "operator's own settings and hooks kept). Exit 1 when a settings.json is broken: it is named and left untouched.",
+      dryRun: true,
+      needs: 'config',
+      examples: ['claude-failover hook install --dry-run   # show what would change in each settings.json', 'claude-failover hook install'],
+      load: () => import('../operations/hooks.command.js').then((m) => ({ run: m.install, render: m.render, exitCode: m.exitCode })),
+      runOptions: ({ flags, bin }) => ({ dryRun: Boolean(flags.dryRun), bin }),
+    }),
+    command({
+      name: 'hook uninstall',
+      summary: "Remove the tool's hooks (only those) from every account home's settings.json; everything else stays as it was.",
+      dryRun: true,
+      needs: 'config',
+      examples: ['claude-failover hook uninstall'],
+      load: () => import('../operations/hooks.command.js').then((m) => ({ run: m.uninstall, render: m.render, exitCode: m.exitCode })),
+      runOptions: ({ flags, bin }) => ({ dryRun: Boolean(flags.dryRun), bin }),
     }),
     command({
       name: 'systemd install',
@@ -145,13 +176,13 @@ export const CLAUDE_FAILOVER: ProgramSpec = {
       summary:
         'Check everything the tool depends on — Node, tmux, the claude command, the config, every account home and its ' +
         'shared links, the active link, the state file, a stale lock, secutools (key and reachability, when delegation ' +
-        'is on), lingering and unit health — and print ok / warning / error with the fix for each. Changes nothing; ' +
+        'is on), lingering and unit health, the tool hooks in every account home — and print ok / warning / error with the fix for each. Changes nothing; ' +
         'exits 1 when any check is an error.',
       dryRun: false,
       needs: 'none',
       examples: ['claude-failover doctor'],
       load: () => import('../operations/doctor.command.js'),
-      runOptions: ({ flags }) => ({ config: flags.config }),
+      runOptions: ({ flags, bin }) => ({ config: flags.config, bin }),
     }),
     command({
       name: 'status',

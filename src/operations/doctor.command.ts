@@ -6,6 +6,7 @@ import { runCommand } from '../base/process.js';
 import { createTmux, type Tmux } from '../sessions/tmux.js';
 import { observeSharedState, readActiveLink } from '../accounts/symlinks.js';
 import { installedUnits, lingerEnabled, realSystemd, unitHealth, userUnitDir, type SystemdPort } from './systemctl.js';
+import { checkHooks } from './hooks-check.js';
 import { delegationStatus, type Config } from '../base/core/config.js';
 import { ExitCode, FailoverError, errnoCode, errorMessage } from '../base/core/errors.js';
 import type { Style } from '../base/core/format.js';
@@ -25,6 +26,8 @@ export interface Check {
 
 export interface DoctorOptions {
   config?: string | undefined;
+  /** The bin that runs (the CLI passes it): the hooks check compares the installed hook command lines with it. */
+  bin?: string | undefined;
   systemd?: SystemdPort;
 }
 
@@ -64,6 +67,7 @@ export async function run(options: DoctorOptions, base: BaseContext): Promise<Do
       checkLock(ctx),
       checkDelegation(ctx),
       checkSystemd(ctx, systemd),
+      checkHooks(ctx, options.bin),
     ]);
     checks.push(...results.flat());
   }

@@ -138,3 +138,28 @@ export function renderUnits(inputs: UnitInputs): UnitFile[] {
 export function unitsToEnable(units: UnitFile[]): string[] {
   return units.map((u) => u.name).filter((name) => name.endsWith('.timer') || name.endsWith('.path'));
 }
+
+export interface TransientInputs {
+  node: string;
+  bin: string;
+  configPath: string;
+  environmentFile: string;
+}
+
+/**
+ * `systemd-run` arguments that start one check-quota at once in a transient unit of the user manager, run the way
+ * the timer's service runs it (oneshot, exit 75 is success, same start timeout, log identifier, environment file).
+ * `--no-block` returns as soon as the job is queued; `--collect` removes the unit when it ends, failed or not.
+ */
+export function transientCheckQuotaArgs(inputs: TransientInputs, unit: string): string[] {
+  const job = JOBS.find((j) => j.id === 'check-quota') as Job;
+  return [
+    '--user', '--no-block', '--collect', '--quiet', `--unit=${unit}`, '--service-type=oneshot',
+    '-p', 'SuccessExitStatus=75',
+    '-p', `TimeoutStartSec=${job.timeout}`,
+    '-p', `SyslogIdentifier=${UNIT_PREFIX}${job.id}`,
+    '-p', `EnvironmentFile=-${inputs.environmentFile}`,
+    `--setenv=CLAUDE_FAILOVER_CONFIG=${inputs.configPath}`,
+    inputs.node, ...NODE_FLAGS, inputs.bin, ...job.args, '--config', inputs.configPath,
+  ];
+}
