@@ -53,14 +53,16 @@ export function parseSettings(text: string | null): Check<ParsedSettings> {
     return { ok: false, reason: `not valid JSON (${error instanceof Error ? error.message : String(error)})` };
   }
   if (!isRecord(document)) return { ok: false, reason: `the document is ${Array.isArray(document) ? 'a JSON array' : document === null ? 'null' : `a ${typeof document}`}, expected a JSON object` };
-  return { ok: true, value: { document, layout: layoutOf(body, bom) } };
+  return { ok: true, value: { document, layout: layoutOf(body, document, bom) } };
 }
 
 /** The layout of the operator's file: its first indentation (none when it is on one line) and its line ends. */
-function layoutOf(body: string, bom: boolean): Layout {
+function layoutOf(body: string, document: Record<string, unknown>, bom: boolean): Layout {
   const eol = body.includes('\r\n') ? '\r\n' : '\n';
-  const lines = body.split(/\r?\n/);
-  const indent = lines.length > 1 ? (lines.slice(1).map((line) => /^([ \t]+)\S/.exec(line)?.[1]).find((found) => found !== undefined) ?? '') : '';
+  const lines = body.trim().split(/\r?\n/);
+  const found = lines.slice(1).map((line) => /^([ \t]+)\S/.exec(line)?.[1]).find((indent) => indent !== undefined);
+  // A document on one line stays on one line; `{}` says nothing about the operator's taste: Claude Code's own layout.
+  const indent = found ?? (lines.length === 1 && Object.keys(document).length > 0 ? '' : DEFAULT_LAYOUT.indent);
   return { indent, eol, bom, finalNewline: /\n$/.test(body) };
 }
 

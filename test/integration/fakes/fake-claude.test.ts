@@ -90,4 +90,31 @@ describe('fake claude', () => {
     const [entry] = await registryEntries(rig.home);
     expect(input).toMatchObject({ hook_event_name: 'Stop', session_id: entry?.sessionId, cwd: rig.project, transcript_path: expect.stringMatching(/\.jsonl$/) });
   });
+
+  it('a turn that ends in the usage limit runs the StopFailure hooks, not Stop, with the kind and the text', async () => {
+    const rig = await makeRig();
+    const out = (event: string) => join(rig.home, `${event}-input.json`);
+    const hooks = Object.fromEntries(['Stop', 'StopFailure'].map((event) => [event, [{ hooks: [{ type: 'command', command: `cat > ${shellQuote(out(event))}` }] }]]));
+    await writeFile(join(rig.home, '.claude-main', 'settings.json'), JSON.stringify({ hooks }));
+    await writeFile(join(rig.home, '.claude-main', 'fake-claude-control.json'), JSON.stringify({ limitNextTurn: true, turnMs: 100 }));
+    await start(rig, '--model sonnet');
+    await waitFor('the prompt', async () => isAtPrompt(readPane(await screen(rig))));
+    await rig.tmux.sendText('ccl-auto-11', 'hi');
+    await rig.tmux.sendKeys('ccl-auto-11', 'Enter');
+    const input = await waitFor('the StopFailure hook', async () => {
+      try {
+        return JSON.parse(await readFile(out('StopFailure'), 'utf8')) as Record<string, unknown>;
+      } catch {
+        return undefined; // not written yet, or being written
+      }
+    });
+    const [entry] = await registryEntries(rig.home);
+    expect(input).toMatchObject({
+      hook_event_name: 'StopFailure', error: 'rate_limit', session_id: entry?.sessionId, cwd: rig.project,
+      transcript_path: expect.stringContaining(`${entry?.sessionId}.jsonl`), last_assistant_message: expect.stringMatching(/^You've hit your 5-hour limit · resets /),
+    });
+    // The registry goes idle only after the hooks ran: by then a Stop hook would have written its file.
+    await waitFor('the session idle', async () => (await registryEntries(rig.home))[0]?.status === 'idle');
+    await expect(readFile(out('Stop'), 'utf8')).rejects.toThrow(/ENOENT/);
+  });
 });
