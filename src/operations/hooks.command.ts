@@ -72,30 +72,31 @@ async function eachHome(ctx: Context, dryRun: boolean, edit: (text: string | nul
   for (const account of ctx.config.accounts) {
     if (seen.has(account.home)) continue;
     seen.add(account.home);
-    const base = { account: account.name, home: account.home, settings: settingsPathOf(account.home), changes: [], error: null };
+    const base = { account: account.name, home: account.home, settings: settingsPathOf(account.home) };
+    const nothing = { changes: [], error: null };
     const read = await readSettingsFile(account.home);
     if (read.kind === 'missing-home') {
-      ctx.log.warn(`account ${account.name}: home ${account.home} does not exist; its hooks are not set`);
-      outcomes.push({ ...base, status: 'missing-home' });
+      ctx.log.debug(`account ${account.name}: home ${account.home} does not exist; its hooks are not set`);
+      outcomes.push({ ...base, status: 'missing-home', ...nothing });
       continue;
     }
     const edited = read.kind === 'read' ? edit(read.text) : ({ ok: false, reason: read.message } as const);
     if (!edited.ok) {
       const error = `${base.settings}: ${edited.reason}`;
       ctx.log.error(`${error}; left untouched`);
-      outcomes.push({ ...base, status: 'broken', error });
+      outcomes.push({ ...base, status: 'broken', changes: [], error });
       continue;
     }
     if (edited.value.text === null || read.kind !== 'read') {
-      outcomes.push({ ...base, status: 'unchanged' });
+      outcomes.push({ ...base, status: 'unchanged', ...nothing });
       continue;
     }
     if (!dryRun) {
       await writeSettingsFile(read, edited.value.text);
-      ctx.log.info(`${base.settings}: ${edited.value.changes.join('; ')}`);
+      ctx.log.debug(`${base.settings}: ${edited.value.changes.join('; ')}`);
       failpoint('hook-settings:after-write');
     }
-    outcomes.push({ ...base, status: 'changed', changes: edited.value.changes });
+    outcomes.push({ ...base, status: 'changed', changes: edited.value.changes, error: null });
   }
   return outcomes;
 }

@@ -47,7 +47,7 @@ describe('hook stop', () => {
     const [pane, socketPath] = (await rig.tmux.displayMessage(`=${session}:`, '#{pane_id} #{socket_path}')).split(' ');
     return { TMUX_PANE: pane as string, TMUX: `${socketPath},1,0` };
   }
-  const payload = JSON.stringify({ session_id: 'fd694bc5-3cca-4bcc-93d1-d2fb004ae3ea', transcript_path: '/t.jsonl', cwd: '/w', hook_event_name: 'Stop' });
+  const payload = JSON.stringify({ session_id: 'fd694bc5-3cca-4bcc-93d1-d2fb004ae3ea', transcript_path: '/h/.claude-main/projects/-w/fd694bc5-3cca-4bcc-93d1-d2fb004ae3ea.jsonl', cwd: '/w', hook_event_name: 'Stop' });
 
   it('writes the signal file of the pane\'s pool session, on the server $TMUX names', async () => {
     const rig = await makeRig();
