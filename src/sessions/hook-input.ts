@@ -1,4 +1,7 @@
+import { realpath } from 'node:fs/promises';
+import { join } from 'node:path';
 import { isPoolSessionName } from '../base/core/config.js';
+import { insideAny } from '../claude-code/core/hook-payload.js';
 import { errorMessage } from '../base/core/errors.js';
 import type { BaseContext, Context } from '../context.js';
 import { createTmux, socketPathFromTmuxEnv } from './tmux.js';
@@ -58,4 +61,19 @@ export async function paneSession(base: BaseContext, ctx: Context): Promise<Pane
   if (ctx.config.pool.dedicated.some((d) => d.session === session)) return { ok: true, session, pane, kind: 'dedicated' };
   if (isPoolSessionName(session, ctx.config.pool.autonomous)) return { ok: true, session, pane, kind: 'pool' };
   return { ok: false, reason: `tmux session ${JSON.stringify(session)} is neither a pool nor a dedicated session`, session };
+}
+
+/**
+ * Why a payload's transcript path is not one of ours, or null when it is (or when the payload names none): it must be
+ * an existing file inside one of the account homes' `projects/` folders (the shared one included), symlinks
+ * resolved. A payload naming any other file is not Claude Code's, and readers of a signal must never be pointed
+ * elsewhere.
+ */
+export async function transcriptProblem(ctx: Context, transcriptPath: string | null): Promise<string | null> {
+  if (transcriptPath === null) return null;
+  const real = await realpath(transcriptPath).catch(() => null);
+  if (real === null) return `transcript ${transcriptPath} does not exist`;
+  const folders = [...ctx.config.accounts.map((a) => a.home), ctx.config.shared.root].map((dir) => realpath(join(dir, 'projects')).catch(() => null));
+  const roots = (await Promise.all(folders)).filter((dir): dir is string => dir !== null);
+  return insideAny(real, roots) ? null : `transcript ${transcriptPath} is not in the projects folder of any account home`;
 }

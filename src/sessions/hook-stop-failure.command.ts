@@ -1,12 +1,10 @@
-import { realpath } from 'node:fs/promises';
-import { join } from 'node:path';
 import { failpoint } from '../base/failpoint.js';
 import { errorMessage } from '../base/core/errors.js';
 import type { Style } from '../base/core/format.js';
-import { insideAny, parseStopFailurePayload, stopsTheAccount, type StopFailurePayload } from '../claude-code/core/hook-payload.js';
+import { parseStopFailurePayload, stopsTheAccount } from '../claude-code/core/hook-payload.js';
 import { startCheckQuotaNow, type CheckQuotaStart, type StartPort } from '../quota/start-now.js';
 import { withConfig, type BaseContext, type Context } from '../context.js';
-import { MAX_HOOK_INPUT_BYTES, paneSession, readBounded } from './hook-input.js';
+import { MAX_HOOK_INPUT_BYTES, paneSession, readBounded, transcriptProblem } from './hook-input.js';
 import { writeFailedSignal } from './signals.js';
 
 export interface HookStopFailureOptions {
@@ -66,7 +64,7 @@ async function record(options: HookStopFailureOptions, base: BaseContext): Promi
   }
   const found = await paneSession(base, ctx);
   if (!found.ok) return skip(base, found.reason, { session: found.session });
-  const misplaced = await outsideTheHomes(ctx, payload.value);
+  const misplaced = await transcriptProblem(ctx, payload.value.transcriptPath);
   if (misplaced) return skip(base, misplaced, { session: found.session });
 
   const { error, message, sessionId, transcriptPath, cwd } = payload.value;
@@ -83,20 +81,6 @@ async function record(options: HookStopFailureOptions, base: BaseContext): Promi
     // The failed turn is recorded; the next timer tick runs check-quota anyway.
     return skip(base, `starting check-quota failed: ${errorMessage(failure)}; the timer runs it`, done);
   }
-}
-
-/**
- * A transcript path must be a file of one of the account homes' `projects/` folders (the shared one included),
- * symlinks resolved: a payload naming any other file is not Claude Code's, and readers of the signal must never be
- * pointed elsewhere. A path the payload does not give is not checked.
- */
-async function outsideTheHomes(ctx: Context, payload: StopFailurePayload): Promise<string | null> {
-  if (payload.transcriptPath === null) return null;
-  const real = await realpath(payload.transcriptPath).catch(() => null);
-  if (real === null) return `transcript ${payload.transcriptPath} does not exist`;
-  const folders = [...ctx.config.accounts.map((a) => a.home), ctx.config.shared.root].map((dir) => realpath(join(dir, 'projects')).catch(() => null));
-  const roots = (await Promise.all(folders)).filter((dir): dir is string => dir !== null);
-  return insideAny(real, roots) ? null : `transcript ${payload.transcriptPath} is not in the projects folder of any account home`;
 }
 
 export function render(result: HookStopFailureResult, style: Style): string {

@@ -2,7 +2,7 @@ import { errorMessage } from '../base/core/errors.js';
 import type { Style } from '../base/core/format.js';
 import { parseStopPayload } from '../claude-code/core/hook-payload.js';
 import { withConfig, type BaseContext } from '../context.js';
-import { paneSession, readBounded } from './hook-input.js';
+import { MAX_HOOK_INPUT_BYTES, paneSession, readBounded, transcriptProblem } from './hook-input.js';
 import { writeDoneSignal } from './signals.js';
 
 export interface HookStopOptions {
@@ -40,8 +40,13 @@ function skip(base: BaseContext, reason: string, session: string | null = null):
 }
 
 async function signal(options: HookStopOptions, base: BaseContext): Promise<HookStopResult> {
-  const payload = parseStopPayload((await readBounded(options.input)).text);
-  if (payload === null) base.log.debug('hook stop: no usable hook JSON on stdin; recording the signal without it');
+  const input = await readBounded(options.input);
+  if (input.truncated) return skip(base, `the hook JSON is larger than ${MAX_HOOK_INPUT_BYTES / 1024} KiB`);
+  // Claude Code always sends its JSON; a payload it would not have sent is someone else's, and finishes no task.
+  const parsed = parseStopPayload(input.text);
+  if (!parsed.ok) return skip(base, parsed.reason);
+  const payload = parsed.value;
+  if (payload === null) base.log.debug('hook stop: no hook JSON on stdin; recording the signal without it');
   if (!base.env.TMUX_PANE) return skip(base, 'not running inside a tmux pane ($TMUX_PANE is not set)');
 
   let ctx;
@@ -52,6 +57,8 @@ async function signal(options: HookStopOptions, base: BaseContext): Promise<Hook
   }
   const found = await paneSession(base, ctx);
   if (!found.ok) return skip(base, found.reason, found.session);
+  const misplaced = await transcriptProblem(ctx, payload?.transcriptPath ?? null);
+  if (misplaced) return skip(base, misplaced, found.session);
   const path = await writeDoneSignal(ctx, {
     session: found.session,
     at: ctx.clock.now().toISOString(),

@@ -70,12 +70,17 @@ function jsonObject(text: string): Check<Record<string, unknown>> {
   return isRecord(data) ? { ok: true, value: data } : { ok: false, reason: 'the hook JSON is not an object' };
 }
 
-/** A Stop payload, or null when there is none worth keeping (the Stop signal is recorded without it). */
-export function parseStopPayload(text: string): HookPayload | null {
+/**
+ * A Stop payload: null when stdin was empty (a run by hand: the signal is recorded without ids), or why it is not one
+ * this tool records (anything Claude Code would not have sent).
+ */
+export function parseStopPayload(text: string): Check<HookPayload | null> {
+  if (text.trim() === '') return { ok: true, value: null };
   const data = jsonObject(text);
-  if (!data.ok) return null;
-  const fields = commonFields(data.value);
-  return fields.ok ? fields.value : null;
+  if (!data.ok) return data;
+  const event = data.value.hook_event_name;
+  if (event !== undefined && event !== 'Stop') return { ok: false, reason: `a ${typeof event === 'string' ? bounded(event, MAX_KIND) : 'malformed'} event, not Stop` };
+  return commonFields(data.value);
 }
 
 /** A StopFailure payload, or why it is not one this tool records. */

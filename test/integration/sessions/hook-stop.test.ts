@@ -4,6 +4,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { run as hookStop } from '../../../src/sessions/hook-stop.command.js';
 import { CLAUDE_FAILOVER_BIN, claudeFailover } from '../../support/cli.js';
+import { paneOf, transcriptIn } from '../../support/hooks.js';
 import { addTask, makeRig, queueFiles, registryEntries, submissionCount, waitFor, type Rig } from '../../support/sessions.js';
 
 const cli = (rig: Rig, args: string[], extra: { env?: NodeJS.ProcessEnv; input?: string } = {}) =>
@@ -42,21 +43,18 @@ describe('dispatch and reconcile as real processes', () => {
 });
 
 describe('hook stop', () => {
-  async function paneOf(rig: Rig, session: string) {
-    await rig.tmux.newSession(session, { cwd: rig.home });
-    const [pane, socketPath] = (await rig.tmux.displayMessage(`=${session}:`, '#{pane_id} #{socket_path}')).split(' ');
-    return { TMUX_PANE: pane as string, TMUX: `${socketPath},1,0` };
-  }
-  const payload = JSON.stringify({ session_id: 'fd694bc5-3cca-4bcc-93d1-d2fb004ae3ea', transcript_path: '/h/.claude-main/projects/-w/fd694bc5-3cca-4bcc-93d1-d2fb004ae3ea.jsonl', cwd: '/w', hook_event_name: 'Stop' });
+  const id = 'fd694bc5-3cca-4bcc-93d1-d2fb004ae3ea';
+  const payload = (transcript: string) => JSON.stringify({ session_id: id, transcript_path: transcript, cwd: '/w', hook_event_name: 'Stop' });
 
   it('writes the signal file of the pane\'s pool session, on the server $TMUX names', async () => {
     const rig = await makeRig();
     const env = await paneOf(rig, 'ccl-auto-11');
-    const run = await cli(rig, ['hook', 'stop', '--json'], { env, input: payload });
+    const transcript = await transcriptIn(join(rig.home, '.claude-main'), id);
+    const run = await cli(rig, ['hook', 'stop', '--json'], { env, input: payload(transcript) });
     expect(run.exitCode).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ written: true, session: 'ccl-auto-11' });
     const signal = JSON.parse(await readFile(join(rig.home, 'state', 'signals', 'ccl-auto-11.done'), 'utf8')) as Record<string, unknown>;
-    expect(signal).toMatchObject({ session: 'ccl-auto-11', sessionId: 'fd694bc5-3cca-4bcc-93d1-d2fb004ae3ea', pane: env.TMUX_PANE });
+    expect(signal).toMatchObject({ session: 'ccl-auto-11', sessionId: id, transcriptPath: transcript, pane: env.TMUX_PANE });
     expect(Date.parse(String(signal.at))).not.toBeNaN();
   });
 
@@ -81,7 +79,7 @@ describe('hook stop', () => {
     const input = new PassThrough();
     input.write('{"session_id": "partial');
     const result = await hookStop({ config: rig.configPath, input }, { ...rig.ctx, env: {} });
-    expect(result).toMatchObject({ written: false, reason: expect.stringContaining('TMUX_PANE') });
+    expect(result).toMatchObject({ written: false, reason: 'stdin is not JSON' });
   });
 
   it('end to end: Claude Code\'s Stop hook signals the session and reconcile finishes on that evidence', async () => {

@@ -65,10 +65,12 @@ describe('parseStopFailurePayload', () => {
 });
 
 describe('parseStopPayload', () => {
-  it('reads the common fields, and gives nothing for a payload that is not Claude Code’s', () => {
-    expect(parseStopPayload(payload({ hook_event_name: 'Stop' }))).toEqual({ sessionId: ID, transcriptPath: base.transcript_path, cwd: base.cwd });
-    expect(parseStopPayload('not json')).toBeNull();
-    expect(parseStopPayload(payload({ session_id: 'x' }))).toBeNull();
+  it('reads the common fields; an empty stdin is no payload; anything Claude Code would not send is refused', () => {
+    expect(parseStopPayload(payload({ hook_event_name: 'Stop' }))).toEqual({ ok: true, value: { sessionId: ID, transcriptPath: base.transcript_path, cwd: base.cwd } });
+    expect(parseStopPayload('')).toEqual({ ok: true, value: null });
+    expect(parseStopPayload('not json')).toEqual({ ok: false, reason: 'stdin is not JSON' });
+    expect(parseStopPayload(payload({ hook_event_name: 'Stop', session_id: 'x' }))).toEqual({ ok: false, reason: 'session_id is not a UUID' });
+    expect(parseStopPayload(payload({ hook_event_name: 'SubagentStop' }))).toEqual({ ok: false, reason: 'a SubagentStop event, not Stop' });
   });
 });
 
