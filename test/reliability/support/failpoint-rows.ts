@@ -5,6 +5,7 @@ import { readPane } from '../../../src/claude-code/core/screen.js';
 import { POOL, exhaust } from '../../support/accounts.js';
 import { queueFiles, registryEntries, submissionCount, waitFor } from '../../support/sessions.js';
 import { expectExit, readState, type FailpointRow } from './failpoint-run.js';
+import { HOOK_ROWS } from './failpoint-rows-hooks.js';
 import { playPlatform, readJson, setTurns, type FailpointWorld } from './failpoint-world.js';
 
 /**
@@ -368,4 +369,4 @@ export const ACCOUNT_ROWS: FailpointRow[] = [
   },
 ];
 
-export const ALL_ROWS: FailpointRow[] = [...QUEUE_ROWS, ...SESSION_ROWS, ...ACCOUNT_ROWS];
+export const ALL_ROWS: FailpointRow[] = [...QUEUE_ROWS, ...SESSION_ROWS, ...ACCOUNT_ROWS, ...HOOK_ROWS];

@@ -7,7 +7,7 @@ import { normalizeState, type State } from '../../../src/base/core/state.js';
 import { DEDICATED, OTHER, liveIn } from '../../support/accounts.js';
 import { expectSound } from '../../support/invariants.js';
 import { queueFiles, submissionCount, submissions, waitFor } from '../../support/sessions.js';
-import { buildWorld, jobTask, playPlatform, readJson, setTurns, type End, type FailpointWorld, type WorldKind } from './failpoint-world.js';
+import { buildWorld, jobTask, playPlatform, readJson, setTurns, type End, type FailpointWorld, type Invocation, type WorldKind } from './failpoint-world.js';
 
 export type FailpointName = (typeof FAILPOINTS)[number];
 
@@ -20,6 +20,13 @@ export interface FailpointRow {
   failpoint: FailpointName;
   /** `claude-failover` arguments of the killed command (also run again, unarmed, after the first reconcile). */
   command: string[];
+  /** The environment and stdin of the killed command (a hook runs in a tmux pane, its JSON on stdin). */
+  invocation?: (world: FailpointWorld) => Promise<Invocation>;
+  /**
+   * What runs after the first reconcile instead of the killed command again: what the timers run when nobody runs
+   * that command again (a hook is not re-run; the check-quota timer is its safety net).
+   */
+  again?: string[];
   /** How the world reaches the step, in words (shown in the test name). */
   reach: string;
   world: WorldKind;
@@ -161,7 +168,7 @@ export async function runRow(row: FailpointRow, onFinished: (cleanup: () => Prom
   if (row.atLeastOnce) world.atLeastOnce = new Set(row.atLeastOnce.tasks);
   await row.prepare?.(world);
 
-  const killed = await world.run(row.command, row.failpoint);
+  const killed = await world.run(row.command, row.failpoint, await row.invocation?.(world));
   expect(killed.signal, `${row.failpoint} never fired: exit ${killed.exitCode}\n${killed.stderr}`).toBe('SIGKILL');
   // Whatever the command was writing, the state file on disk is whole, valid JSON (readState throws otherwise).
   await readState(world);
@@ -170,7 +177,7 @@ export async function runRow(row: FailpointRow, onFinished: (cleanup: () => Prom
   // Later turns are quick, so whatever the recovery relaunches finishes soon.
   if (world.accountsRig) for (const home of Object.values(world.accountsRig.homes)) await setTurns(home, 300);
   await expectExit(world, ['reconcile']);
-  await expectExit(world, row.command);
+  await expectExit(world, row.again ?? row.command);
   let unsettled: unknown = null;
   await settle(world, row).catch((error: unknown) => void (unsettled = error));
   await expectSound(world, 'failpoints exercised');

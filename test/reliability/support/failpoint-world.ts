@@ -21,6 +21,12 @@ import { addTask, createRig, stopRig, type Rig } from '../../support/sessions.js
  *   dedicated session with a conversation, `ccl-0` outside the config) and one local task, for swaps and links.
  */
 export type WorldKind = 'queue' | 'pool' | 'accounts';
+
+/** What else a command gets beside its arguments: more environment (a hook's tmux pane), its stdin. */
+export interface Invocation {
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+}
 export type End = 'done' | 'failed';
 
 export interface TaskPlan {
@@ -40,7 +46,7 @@ export interface FailpointWorld extends World {
   /** The pool sessions the config asks for (reconcile keeps them at min). */
   poolSessions: string[];
   /** Runs `claude-failover <args>` as a subprocess of the built bin, with the failpoint armed when given. */
-  run(args: string[], failpoint?: string): Promise<CliRun>;
+  run(args: string[], failpoint?: string, extra?: Invocation): Promise<CliRun>;
 }
 
 const HOSTILE = [
@@ -88,10 +94,11 @@ export async function buildWorld(kind: WorldKind, onFinished: (cleanup: () => Pr
   rig = await createRig(home, kind === 'accounts' ? ACCOUNTS_RIG_OPTIONS : { pool: { min: kind === 'pool' ? 2 : 1, max: kind === 'pool' ? 2 : 1 }, dispatch: { session_cooldown: '1s' } });
   const made: Rig = rig;
   // Started by the first reconcile below, without the API key in its environment: nothing in tmux needs it.
-  const run = (args: string[], failpoint?: string) =>
+  const run = (args: string[], failpoint?: string, extra: Invocation = {}) =>
     claudeFailover([...args, '--config', made.configPath], {
-      env: { ...made.env, ...(server ? { SECUTOOLS_API_KEY: TEST_API_KEY } : {}), ...(failpoint ? { CLAUDE_FAILOVER_FAILPOINT: failpoint } : {}) },
+      env: { ...made.env, ...(server ? { SECUTOOLS_API_KEY: TEST_API_KEY } : {}), ...extra.env, ...(failpoint ? { CLAUDE_FAILOVER_FAILPOINT: failpoint } : {}) },
       timeoutMs: 45_000,
+      ...(extra.input === undefined ? {} : { input: extra.input }),
     });
 
   let accountsRig: AccountsRig | null = null;
