@@ -18,6 +18,8 @@ const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['dispatch', async () => (await import('./sessions.js')).benchDispatch()],
   ['capture', async () => (await import('./sessions.js')).benchCapture()],
   ['check-quota', async () => (await import('./quota.js')).benchQuota()],
+  ['failover', async () => (await import('./failover.js')).benchFailover()],
+  ['swap', async () => (await import('./failover.js')).benchSwap()],
 ];
 
 const only = process.argv.slice(2);
