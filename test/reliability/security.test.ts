@@ -63,7 +63,7 @@ async function world(serverUrl: string): Promise<World> {
     notify: { command: `cat >> '${events}'` },
   });
   await writeFile(rig.configPath, testConfigYaml(rig.home, rig.configOverrides));
-  // The Stop hook, as README installs it: its signal files are part of the state dir whose modes are checked.
+  // The Stop hook, written by hand here as `hook install` would: its signal files are part of the state dir whose modes are checked.
   const hook = { hooks: { Stop: [{ matcher: '', hooks: [{ type: 'command', command: `node '${CLAUDE_FAILOVER_BIN}' hook stop --config '${rig.configPath}'` }] }] } };
   for (const home of homes) await writeFile(join(home, 'settings.json'), JSON.stringify(hook));
   const env = { ...rig.env, SECUTOOLS_API_KEY: TEST_API_KEY };
