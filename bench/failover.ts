@@ -167,7 +167,48 @@ async function failoverOnce(): Promise<{ started: number; relaunched: number }> 
   }
 }
 
+/** Whether a check-quota of this config runs (its command line, read from /proc). */
+async function checkQuotaRunning(config: string): Promise<boolean> {
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (args.includes('check-quota') && args.includes(config)) return true;
+  }
+  return false;
+}
+
+/**
+ * The StopFailure hook's own run, as Claude Code waits for it: a whole process from its pool session's pane, for a
+ * failure that only gets recorded and for a usage limit (recorded, and a detached check-quota started).
+ */
+async function hookRuns(): Promise<{ recorded: number[]; started: number[] }> {
+  const f = await fleet(1, 0);
+  try {
+    const [pane, socketPath] = (await f.tmux.displayMessage('=ccl-auto-11:', '#{pane_id} #{socket_path}')).split(' ');
+    const env = { ...f.env, TMUX_PANE: pane, TMUX: `${socketPath},1,0` };
+    const sessionId = '5f39222e-e79f-41bc-88b5-7019149d97ab';
+    const transcript = join(f.homes.main, 'projects', '-bench', `${sessionId}.jsonl`);
+    await mkdir(join(f.homes.main, 'projects', '-bench'), { recursive: true });
+    await writeFile(transcript, '{}\n');
+    const payload = (error: string) => JSON.stringify({ session_id: sessionId, transcript_path: transcript, cwd: f.project, hook_event_name: 'StopFailure', error, last_assistant_message: 'API Error' });
+    const times = { recorded: [] as number[], started: [] as number[] };
+    for (let i = 0; i < RUNS + 2; i++) {
+      for (const [error, into] of [['invalid_request', times.recorded], ['rate_limit', times.started]] as const) {
+        const run = await timeProcess(BIN, ['hook', 'stop-failure', '--json'], env, payload(error));
+        if (run.exitCode !== 0 || !(JSON.parse(run.stdout) as { written: boolean }).written) throw new Error('bench: the hook recorded nothing');
+        into.push(run.ms);
+        // The started check-quota runs on by itself: let it finish before the next measurement.
+        await until('the started check-quota to end', async () => !(await checkQuotaRunning(String(f.env.CLAUDE_FAILOVER_CONFIG))), 30_000, 50);
+      }
+    }
+    return times;
+  } finally {
+    await teardown(f);
+  }
+}
+
 export async function benchFailover(): Promise<Figure[]> {
+  const hook = await hookRuns();
   const runs = [];
   for (let i = 0; i < RUNS; i++) runs.push(await failoverOnce());
   const started = median(runs.map((r) => r.started));
@@ -186,6 +227,13 @@ export async function benchFailover(): Promise<Figure[]> {
       value: relaunched,
       unit: 'ms',
       goal: { max: 10_000 },
+    },
+    {
+      name: 'hook stop-failure: a usage limit (recorded, check-quota started)',
+      detail: `median of ${RUNS + 2} hook processes run from a pool session's pane (what Claude Code waits for); recording an invalid_request only: median ${median(hook.recorded).toFixed(0)} ms`,
+      value: median(hook.started),
+      unit: 'ms',
+      goal: { max: 500 },
     },
   ];
 }

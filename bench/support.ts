@@ -31,13 +31,14 @@ export interface ProcessRun {
 }
 
 /** Times one process end to end and reads its peak memory with /usr/bin/time when present. */
-export async function timeProcess(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessRun> {
+export async function timeProcess(command: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<ProcessRun> {
   const useTime = await hasGnuTime();
   const start = performance.now();
   const result = await execa(useTime ? '/usr/bin/time' : command, useTime ? ['-f', 'PEAK_KB=%M CPU_S=%U+%S', command, ...args] : args, {
     env: { ...process.env, ...env },
     reject: false,
     timeout: 300_000,
+    ...(input === undefined ? {} : { input }),
   });
   const ms = performance.now() - start;
   const match = /PEAK_KB=(\d+) CPU_S=([\d.]+)\+([\d.]+)/.exec(String(result.stderr));
