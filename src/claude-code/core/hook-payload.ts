@@ -1,5 +1,5 @@
 import { isAbsolute, normalize, posix } from 'node:path';
-import { hasControlCharacter, printable } from '../../base/core/format.js';
+import { printable } from '../../base/core/format.js';
 import { isRecord, type Check } from '../../base/core/json.js';
 import { isUuid } from '../../base/core/uuid.js';
 
@@ -33,9 +33,13 @@ export interface StopFailurePayload extends HookPayload {
 
 const bounded = (text: string, max: number) => printable(text.length > max ? `${text.slice(0, max)}…` : text);
 
-/** A plain absolute path: no control character, no `..` or doubled slash to hide where it points, not huge. */
+/**
+ * A plain absolute path: no `..` or doubled slash to hide where it points, not huge. Control characters are allowed
+ * (a project folder may have one in its name, and the cwd then does): the signal stores them JSON-escaped and every
+ * log line shows them as `\xNN`.
+ */
 function plainPath(value: string): boolean {
-  return value.length <= MAX_PATH && isAbsolute(value) && !hasControlCharacter(value) && normalize(value) === value;
+  return value.length <= MAX_PATH && isAbsolute(value) && !value.includes('\0') && normalize(value) === value;
 }
 
 /** The common fields, checked: a field that is there must be what Claude Code sends, or the payload is refused. */

@@ -50,13 +50,18 @@ describe('parseStopFailurePayload', () => {
     ['a relative transcript path', payload({ transcript_path: `projects/${ID}.jsonl` }), /absolute path/],
     ['a transcript path with ..', payload({ transcript_path: `/home/op/.claude-a/projects/../../../etc/${ID}.jsonl` }), /absolute path/],
     ['a transcript path that is not a transcript', payload({ transcript_path: '/etc/shadow' }), /absolute path/],
-    ['a transcript path with a control character', payload({ transcript_path: `/home/op/\u001b]0;x\u0007/${ID}.jsonl` }), /absolute path/],
+    ['a transcript path with a NUL', payload({ transcript_path: `/home/op/\u0000/${ID}.jsonl` }), /absolute path/],
     ["another session's transcript", payload({ transcript_path: '/home/op/.claude-a/projects/p/a314fa85-501d-4a22-964d-f29328697948.jsonl' }), /not the transcript of session_id/],
     ['a cwd that is a list', payload({ cwd: ['/'] }), /cwd/],
   ])('refuses %s', (_label, text, reason) => {
     const result = parseStopFailurePayload(text);
     expect(result.ok).toBe(false);
     expect(result.ok ? '' : result.reason).toMatch(reason);
+  });
+
+  it('a project folder with a control character in its name is still a folder (kept as it is, escaped where shown)', () => {
+    const cwd = '/home/op/src/ctl\u001b]0;x\u0007';
+    expect(parseStopFailurePayload(payload({ cwd, transcript_path: `/home/op/.claude-a/projects/ctl\u001b/${ID}.jsonl` }))).toMatchObject({ ok: true, value: { cwd } });
   });
 
   it('fields Claude Code may leave out are null', () => {
