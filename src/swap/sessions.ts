@@ -13,7 +13,7 @@ import { resumeCommandLine, type SessionFacts } from './core/plan.js';
 import type { Context } from '../context.js';
 import { pollUntil } from '../base/clock.js';
 import { resumeFilePath } from '../sessions/conversations.js';
-import { signalPath } from '../sessions/signals.js';
+import { failedSignalPath, signalPath } from '../sessions/signals.js';
 
 /** The session side of a swap: what is running, stopping it, and bringing it back under a home. */
 
@@ -142,7 +142,9 @@ export async function restoreSessions(ctx: Context, state: State, journal: SwapJ
       state.sessions[s.name] ??= idleSession(now);
       // The saved conversation is this task's: dispatch gives the task back to this session, and nothing else to it.
       if (requeued && s.resumeId !== null) (state.sessions[s.name] as SessionRecord).resumeFor = requeued;
+      // A fresh shell: no turn of the stopped Claude Code (finished or failed) may speak for the next one.
       await rm(signalPath(ctx, s.name), { force: true });
+      await rm(failedSignalPath(ctx, s.name), { force: true });
       if (requeued) ctx.log.info(`${s.name}: ${requeued} back in the inbox${s.resumeId ? `; it resumes conversation ${s.resumeId} at its next dispatch` : ''}`);
       outcome(s, 'recreated', { requeued });
     } catch (error) {
