@@ -79,13 +79,12 @@ const EXIT_WAIT_MS = 5000;
  * never resumed while its old process may still be writing to it.
  */
 export async function stopSessions(ctx: Context, state: State, sessions: readonly JournalSession[], menus: readonly string[]): Promise<void> {
-  for (const name of menus) {
-    await ctx.tmux.sendKeys(name, 'Escape').catch((error: unknown) => ctx.log.debug(`${name}: Escape failed (${errorMessage(error)})`));
-  }
-  for (const session of sessions) {
+  // Every session at once: a fleet of twelve must not take twelve times as long to stop as one.
+  await Promise.all(menus.map((name) => ctx.tmux.sendKeys(name, 'Escape').catch((error: unknown) => ctx.log.debug(`${name}: Escape failed (${errorMessage(error)})`))));
+  await Promise.all(sessions.map(async (session) => {
     await ctx.tmux.killSession(session.name);
     ctx.log.info(`${session.name}: stopped for the swap${session.resumeId ? ` (conversation ${session.resumeId} saved)` : ''}`);
-  }
+  }));
   const names = new Set(sessions.map((s) => s.name));
   const gone = await pollUntil(ctx.clock, EXIT_WAIT_MS, 100, async () => {
     const live = await registryByTmuxSession(registryHomes(ctx.config, state));
@@ -134,7 +133,8 @@ export async function restoreSessions(ctx: Context, state: State, journal: SwapJ
     if (record && Date.parse(record.since) <= Date.parse(journal.startedAt)) state.sessions[s.name] = idleAfter(record, now);
   }
   if (pool.length > 0) await save();
-  for (const s of pool) {
+  // Side by side: each pool session is its own task file and its own tmux session.
+  await Promise.all(pool.map(async (s) => {
     try {
       const heldElsewhere = s.task !== null && Object.values(state.sessions).some((r) => r.task === s.task);
       const requeued = s.task !== null && !heldElsewhere ? await requeueClaimed(s.task) : null;
@@ -152,22 +152,26 @@ export async function restoreSessions(ctx: Context, state: State, journal: SwapJ
       outcome(s, 'failed', { error: errorMessage(error) });
     }
     s.done = true;
-  }
+  }));
   if (pool.length > 0) await save();
   failpoint('swap-account:after-pool');
 
-  for (const s of pending.filter((p) => p.stopped && p.kind === 'dedicated')) {
+  // Dedicated sessions: the intent to type each resume line is saved once for all of them before any is typed, so a
+  // killed run never types one twice, and a fleet of several does not pay one state save per session.
+  const dedicated = pending.filter((p) => p.stopped && p.kind === 'dedicated');
+  const toType = dedicated.filter((s) => s.resumeId !== null && !s.launching);
+  for (const s of toType) s.launching = true;
+  if (toType.length > 0) await save();
+  await Promise.all(dedicated.map(async (s) => {
     try {
       if (!existing.has(s.name)) await ctx.tmux.newSession(s.name, { cwd: s.cwd });
       if (s.resumeId === null) {
         ctx.log.warn(`${s.name}: no conversation id was found; left at its shell (never launched blind)`);
         outcome(s, 'at-shell');
-      } else if (s.launching) {
+      } else if (!toType.includes(s)) {
         // A previous run typed it and was killed before recording that it had: never type it twice.
         outcome(s, 'resumed');
       } else {
-        s.launching = true;
-        await save();
         await ctx.tmux.sendLine(s.name, resumeCommandLine({ cwd: s.cwd, home, claudeCommand: ctx.config.dispatch.claudeCommand, resumeId: s.resumeId }));
         failpoint('swap-account:after-dedicated-launch');
         ctx.log.info(`${s.name}: resuming conversation ${s.resumeId} under ${home}`);
@@ -178,7 +182,9 @@ export async function restoreSessions(ctx: Context, state: State, journal: SwapJ
       outcome(s, 'failed', { error: errorMessage(error) });
     }
     s.done = true;
-    await save();
-  }
-  return outcomes;
+  }));
+  if (dedicated.length > 0) await save();
+  // Reported in the journal's order, whichever session came back first.
+  const order = journal.sessions.map((s) => s.name);
+  return outcomes.sort((x, y) => order.indexOf(x.session) - order.indexOf(y.session));
 }
