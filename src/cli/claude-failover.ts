@@ -141,6 +141,26 @@ export const CLAUDE_FAILOVER: ProgramSpec = {
       runOptions: ({ flags, bin }) => ({ dryRun: Boolean(flags.dryRun), bin }),
     }),
     command({
+      name: 'metrics',
+      summary:
+        "The fleet's state as OpenMetrics text on stdout (tasks per queue state, sessions, accounts, swaps, delegation, " +
+        'last run of every command); with --textfile, written atomically for node_exporter. Reads only files: no tmux call, no lock.',
+      options: [
+        {
+          flags: '--textfile <path>',
+          description: "write the metrics to this *.prom file (temp file + rename, mode 0644) for node_exporter's textfile collector instead of stdout",
+        },
+      ],
+      dryRun: false,
+      needs: 'config',
+      examples: [
+        'claude-failover metrics',
+        'claude-failover metrics --textfile /var/lib/node_exporter/textfile_collector/claude-failover.prom',
+      ],
+      load: () => import('../operations/metrics.command.js'),
+      runOptions: ({ flags }) => ({ textfile: flags.textfile as string | undefined }),
+    }),
+    command({
       name: 'doctor',
       summary:
         'Check everything the tool depends on — Node, tmux, the claude command, the config, every account home and its ' +
