@@ -141,6 +141,29 @@ export const CLAUDE_FAILOVER: ProgramSpec = {
       runOptions: ({ flags, bin }) => ({ dryRun: Boolean(flags.dryRun), bin }),
     }),
     command({
+      name: 'init',
+      summary:
+        'First run: find the account homes, the active link, the pool and dedicated sessions and the project queues on this ' +
+        'machine, write a commented config (mode 0600; never over an existing one: exit 2) and say what validate-symlinks --fix ' +
+        'and hook install would do next. Asks on a terminal; without one it only shows the config and exits 2 unless --yes.',
+      options: [
+        { flags: '--yes', description: 'write without asking (for scripts)' },
+        { flags: '--tmux-socket <name>', description: 'look at the tmux server `tmux -L <name>` (and configure it) instead of the default one' },
+      ],
+      dryRun: true,
+      needs: 'none',
+      examples: ['claude-failover init', 'claude-failover init --dry-run   # show the config it would write', 'claude-failover init --yes --json'],
+      load: () => import('../operations/init.command.js'),
+      runOptions: ({ flags }) => ({
+        config: flags.config,
+        yes: Boolean(flags.yes),
+        dryRun: Boolean(flags.dryRun),
+        tmuxSocket: flags.tmuxSocket as string | undefined,
+        // Asked only where someone can answer: a terminal on both ends, and not a --json run.
+        ask: !flags.json && process.stdin.isTTY && process.stdout.isTTY ? (question: string) => import('../operations/init.command.js').then((m) => m.askOnTerminal(question)) : null,
+      }),
+    }),
+    command({
       name: 'metrics',
       summary:
         "The fleet's state as OpenMetrics text on stdout (tasks per queue state, sessions, accounts, swaps, delegation, " +
