@@ -75,7 +75,8 @@ export function renderInitConfig({ plan, home, tmuxSocket, at }: InitConfigInput
   for (const other of plan.otherSessions) out.push(`# left alone: tmux session ${other.session} (${other.why})`);
   if (plan.claudeCommand !== null) {
     out.push('dispatch:');
-    out.push(withComment(`  claude_command: ${path(plan.claudeCommand)}`, "found on PATH; a full path, as the units' PATH may lack it"));
+    // Not `~/…`: claude_command is a command, not a path key, and is not expanded.
+    out.push(withComment(`  claude_command: ${yamlScalar(plan.claudeCommand)}`, "found on PATH; a full path, as the units' PATH may lack it"));
   } else {
     out.push('# dispatch: { claude_command: /path/to/claude }   # claude was not found on PATH: set its full path');
   }
