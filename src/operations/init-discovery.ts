@@ -74,8 +74,11 @@ async function findSessions(tmux: Tmux, homes: readonly HomeCandidate[], warning
   const sessions: SessionFact[] = [];
   for (const name of names) {
     try {
-      const [command = '', path = '', pid = ''] = (await tmux.displayMessage(`=${name}:`, '#{pane_current_command}\t#{pane_current_path}\t#{pane_pid}')).split('\t');
-      sessions.push({ name, paneCommand: command || null, panePath: path || null, panePid: Number(pid) || null, registry: null });
+      // Spaces, not tabs: outside a UTF-8 locale tmux prints a tab as `_`. The pid has no space, the command rarely
+      // one, and the path (last) takes the rest; a path tmux had to mangle (non-ASCII there) names no folder: dropped.
+      const line = await tmux.displayMessage(`=${name}:`, '#{pane_pid} #{pane_current_command} #{pane_current_path}');
+      const [, pid = '', command = '', path = ''] = /^(\d*) (\S*) ?(.*)$/.exec(line) ?? [];
+      sessions.push({ name, paneCommand: command || null, panePath: path !== '' && (await isDirectory(path)) ? path : null, panePid: Number(pid) || null, registry: null });
     } catch {
       // Gone since the listing: nothing to say about it.
     }

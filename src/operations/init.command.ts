@@ -1,5 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+// Static: the CLI runs as one bundle in a vm script, where a dynamic import() of a built-in has no loader.
+import { createInterface } from 'node:readline/promises';
 import { observeSharedState } from '../accounts/symlinks.js';
 import { planSymlinks } from '../accounts/core/symlinks.js';
 import { configPath, parseConfigText } from '../base/config-file.js';
@@ -185,7 +187,6 @@ export function render(result: InitResult, style: Style): string {
 
 /** The question on the terminal (stderr, so stdout stays the command's output), answered on stdin. */
 export async function askOnTerminal(question: string): Promise<boolean> {
-  const { createInterface } = await import('node:readline/promises');
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await prompt.question(question)).trim());
