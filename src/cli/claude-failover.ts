@@ -186,8 +186,8 @@ export const CLAUDE_FAILOVER: ProgramSpec = {
     command({
       name: 'doctor',
       summary:
-        'Check everything the tool depends on — Node, tmux, the claude command, the config, every account home and its ' +
-        'shared links, the active link, the state file, a stale lock, secutools (key and reachability, when delegation ' +
+        'Check everything the tool depends on — Node, tmux, the claude command, the config, every account (home, login ' +
+        'failed since, credentials, login expiry) and its shared links, the active link, the state file, a stale lock, secutools (key and reachability, when delegation ' +
         'is on), lingering and unit health — and print ok / warning / error with the fix for each. Changes nothing; ' +
         'exits 1 when any check is an error.',
       dryRun: false,
@@ -199,7 +199,7 @@ export const CLAUDE_FAILOVER: ProgramSpec = {
     command({
       name: 'status',
       summary:
-        'One read-only screen: accounts (active, exhausted until), partial-swap flag, last swaps, sessions (state, task, ' +
+        'One read-only screen: accounts (active, exhausted until, login), partial-swap flag, last swaps, sessions (state, task, ' +
         'age), queues per project, delegated jobs, counters, last quota detections, lock holder, unit health. ' +
         'Exits 3 while the partial-swap flag is set, so a monitoring check can alert on it.',
       dryRun: false,
