@@ -1,3 +1,9 @@
+/**
+ * What `init` finds on the machine: account homes, the active link, tmux sessions (what runs in each, where), Claude
+ * Code's registries, and projects with a queue. Read-only, bounded (a fixed depth and count of folders), and nothing
+ * of a credentials file but its expiry fields.
+ */
+
 import { constants } from 'node:fs';
 import { access, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
@@ -8,12 +14,6 @@ import { readRegistry, type RegistryEntry } from '../claude-code/registry.js';
 import type { Tmux } from '../sessions/tmux.js';
 import { readCredentials } from './account-health.js';
 import type { HomeCandidate, MachineFacts, SessionFact } from './core/init-plan.js';
-
-/**
- * What `init` finds on the machine: account homes, the active link, tmux sessions (what runs in each, where), Claude
- * Code's registries, and projects with a queue. Read-only, bounded (a fixed depth and count of folders), and nothing
- * of a credentials file but its expiry fields.
- */
 
 const isDirectory = async (path: string) => (await stat(path).catch(() => null))?.isDirectory() ?? false;
 const exists = async (path: string) => (await stat(path).catch(() => null)) !== null;

@@ -1,14 +1,14 @@
-import { formatDuration } from '../../base/core/duration.js';
-import { unreachable } from '../../base/core/errors.js';
-import { isRecord } from '../../base/core/json.js';
-import type { Account } from '../../base/core/config.js';
-import type { AccountRecord } from '../../base/core/state.js';
-
 /**
  * What an operator needs to know of each account's health, decided without I/O: from the state's record, and from
  * the few facts taken out of the account's `.credentials.json`. Tokens never leave the parse: only whether the file
  * exists, when its login expires, and whether it carries a refresh token survive it.
  */
+
+import { formatDuration } from '../../base/core/duration.js';
+import { unreachable } from '../../base/core/errors.js';
+import { isRecord } from '../../base/core/json.js';
+import type { Account } from '../../base/core/config.js';
+import type { AccountRecord } from '../../base/core/state.js';
 
 export interface CredentialFacts {
   /** `<home>/.credentials.json` exists (a file). */

@@ -1,10 +1,10 @@
-import type { InitPlan } from './init-plan.js';
-
 /**
  * The config `init` writes: only what differs from the defaults or was found on the machine, each with a comment
  * saying where it came from, and the keys an operator usually sets next as commented examples. The command parses
  * the text with the real config loader before writing it, so what is written is always accepted.
  */
+
+import type { InitPlan } from './init-plan.js';
 
 const RESERVED = /^(true|false|yes|no|on|off|null|~|y|n)$/i;
 

@@ -1,12 +1,12 @@
-import { basename, dirname } from 'node:path';
-import { hasControlCharacter } from '../../base/core/format.js';
-import type { CredentialFacts } from './account-health.js';
-
 /**
  * What `init` makes of the machine it looked at (operations/init-discovery.ts): which folders are account homes and
  * in which order, which tmux sessions are the pool, which are an operator's Claude Code in a project (dedicated),
  * which are left alone, and which projects have a queue. Pure; the config text is rendered from it (init-config.ts).
  */
+
+import { basename, dirname } from 'node:path';
+import { hasControlCharacter } from '../../base/core/format.js';
+import type { CredentialFacts } from './account-health.js';
 
 export interface HomeCandidate {
   path: string;

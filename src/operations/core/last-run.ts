@@ -1,10 +1,10 @@
-import { isOneOf, isRecord } from '../../base/core/json.js';
-
 /**
  * The last run of each command, as the CLI frame records it after every run (operations/last-run.ts) and `metrics`
  * exposes it (`claude_failover_last_run_timestamp_seconds{command,result}`): an alert then sees a timer that stopped
  * running, or a command that keeps failing, without systemd or the journal.
  */
+
+import { isOneOf, isRecord } from '../../base/core/json.js';
 
 export const RUN_RESULTS = ['ok', 'failed', 'usage', 'blocked', 'busy'] as const;
 export type RunResult = (typeof RUN_RESULTS)[number];

@@ -1,16 +1,16 @@
-import { isPoolSessionName, poolSessionNames, type Config } from '../../base/core/config.js';
-import type { State } from '../../base/core/state.js';
-import type { AccountHealth } from './account-health.js';
-import type { MetricFamily, Sample } from './exposition.js';
-import type { LastRun } from './last-run.js';
-import type { QueueStatus } from './status.js';
-
 /**
  * The fleet as metric families, from what the files say (state, queues, last runs, credentials): no tmux call, so a
  * scrape every 15 seconds costs a few directory listings. Every family is always present and every label set
  * that can exist is always emitted (0 where nothing is), so an alert on a value never confuses "zero" with "gone".
  * Names, labels and meanings are a documented interface (docs/operations.md): add freely, never rename.
  */
+
+import { isPoolSessionName, poolSessionNames, type Config } from '../../base/core/config.js';
+import type { State } from '../../base/core/state.js';
+import type { AccountHealth } from './account-health.js';
+import type { MetricFamily, Sample } from './exposition.js';
+import type { LastRun } from './last-run.js';
+import type { QueueStatus } from './status.js';
 
 export const TASK_STATES = ['pending', 'delegating', 'delegated', 'dispatched', 'done', 'failed'] as const;
 export const SESSION_METRIC_STATES = ['idle', 'working', 'stalled', 'failed', 'unknown'] as const;
