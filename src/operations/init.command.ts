@@ -190,6 +190,9 @@ export async function askOnTerminal(question: string): Promise<boolean> {
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await prompt.question(question)).trim());
+  } catch {
+    // Input closed before an answer (Ctrl-D): not a yes.
+    return false;
   } finally {
     prompt.close();
   }
