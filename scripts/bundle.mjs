@@ -22,3 +22,19 @@ for (const name of ['claude-failover', 'ccl-delegate']) {
     logLevel: 'warning',
   });
 }
+
+// The demo ships in the package as one ES module (top-level await, import.meta.url), with everything it imports
+// inside: the installed package then needs no dependency at run time. CommonJS modules inside an ES bundle call
+// require() for Node's built-ins, which ES modules do not have: the banner gives them one.
+await build({
+  entryPoints: ['src/demo/main.ts'],
+  outfile: 'dist/bundle/demo.mjs',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  banner: { js: "import { createRequire as __cfCreateRequire } from 'node:module'; const require = __cfCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});

@@ -172,11 +172,55 @@ export const CLAUDE_FAILOVER: ProgramSpec = {
       runOptions: ({ flags, bin }) => ({ dryRun: Boolean(flags.dryRun), bin }),
     }),
     command({
+      name: 'init',
+      summary:
+        'First run: find the account homes, the active link, the pool and dedicated sessions and the project queues on this ' +
+        'machine, write a commented config (mode 0600; never over an existing one: exit 2) and say what validate-symlinks --fix ' +
+        'and hook install would do next. Asks on a terminal; without one it only shows the config and exits 2 unless --yes.',
+      options: [
+        { flags: '--yes', description: 'write without asking (for scripts)' },
+        { flags: '--tmux-socket <name>', description: 'look at the tmux server `tmux -L <name>` (and configure it) instead of the default one' },
+      ],
+      dryRun: true,
+      needs: 'none',
+      examples: ['claude-failover init', 'claude-failover init --dry-run   # show the config it would write', 'claude-failover init --yes --json'],
+      load: () => import('../operations/init.command.js'),
+      runOptions: ({ flags }) => ({
+        config: flags.config,
+        yes: Boolean(flags.yes),
+        dryRun: Boolean(flags.dryRun),
+        tmuxSocket: flags.tmuxSocket as string | undefined,
+        // Asked only where someone can answer: a terminal on both ends, and not a --json run.
+        ask: !flags.json && process.stdin.isTTY && process.stdout.isTTY ? (question: string) => import('../operations/init.command.js').then((m) => m.askOnTerminal(question)) : null,
+      }),
+    }),
+    command({
+      name: 'metrics',
+      summary:
+        "The fleet's state as OpenMetrics text on stdout (tasks per queue state, sessions, accounts, swaps, delegation, " +
+        'last run of every command); with --textfile, written atomically for node_exporter. Reads only files: no tmux call, no lock.',
+      options: [
+        {
+          flags: '--textfile <path>',
+          description: "write the metrics to this *.prom file (temp file + rename, mode 0644) for node_exporter's textfile collector instead of stdout",
+        },
+      ],
+      dryRun: false,
+      needs: 'config',
+      examples: [
+        'claude-failover metrics',
+        'claude-failover metrics --textfile /var/lib/node_exporter/textfile_collector/claude-failover.prom',
+      ],
+      load: () => import('../operations/metrics.command.js'),
+      runOptions: ({ flags }) => ({ textfile: flags.textfile as string | undefined }),
+    }),
+    command({
       name: 'doctor',
       summary:
-        'Check everything the tool depends on — Node, tmux, the claude command, the config, every account home and its ' +
-        'shared links, the active link, the state file, a stale lock, secutools (key and reachability, when delegation ' +
-        'is on), lingering and unit health, the tool hooks in every account home — and print ok / warning / error with the fix for each. Changes nothing; ' +
+        'Check everything the tool depends on — Node, tmux, the claude command, the config, every account (home, login ' +
+        'failed since, credentials, login expiry) and its shared links, the active link, the state file, a stale lock, ' +
+        'secutools (key and reachability, when delegation is on), lingering and unit health, the tool hooks in every ' +
+        'account home — and print ok / warning / error with the fix for each. Changes nothing; ' +
         'exits 1 when any check is an error.',
       dryRun: false,
       needs: 'none',
@@ -187,7 +231,7 @@ export const CLAUDE_FAILOVER: ProgramSpec = {
     command({
       name: 'status',
       summary:
-        'One read-only screen: accounts (active, exhausted until), partial-swap flag, last swaps, sessions (state, task, ' +
+        'One read-only screen: accounts (active, exhausted until, login), partial-swap flag, last swaps, sessions (state, task, ' +
         'age), queues per project, delegated jobs, counters, last quota detections, lock holder, unit health. ' +
         'Exits 3 while the partial-swap flag is set, so a monitoring check can alert on it.',
       dryRun: false,

@@ -44,35 +44,58 @@ export async function execute<O, R, C extends BaseContext>(
   options: O,
   flags: CommonFlags,
   needs: 'config' | 'none',
+  command: string,
 ): Promise<void> {
   // Loaded here, not at the top: `--help` and usage errors then never pay for the config, YAML and lock modules.
   const { createBaseContext, withConfig } = await import('../context.js');
   const base = createBaseContext(flags);
+  const started = base.clock.monotonicMs();
+  let ctx: Context | null = null;
+  let code: number;
   try {
     const module = await load();
-    const ctx = (needs === 'none' ? base : await withConfig(base, flags.config)) as C;
-    const result = await module.run(options, ctx);
+    if (needs === 'config') ctx = await withConfig(base, flags.config);
+    const result = await module.run(options, (ctx ?? base) as C);
     if (flags.json) base.out.json(result);
     else base.out.text(module.render(result, styleFor(base.color)));
-    setExitCode(module.exitCode?.(result) ?? ExitCode.ok);
+    code = module.exitCode?.(result) ?? ExitCode.ok;
   } catch (error) {
-    reportError(error, base, flags);
+    code = reportError(error, base, flags);
+  }
+  if (!flags.dryRun) await recordRun(base, ctx, flags, command, code, base.clock.monotonicMs() - started);
+  setExitCode(code);
+}
+
+/**
+ * Every run that is not a dry run leaves its end time and result in `<state_dir>/last-run/` (what `metrics` shows as
+ * `claude_failover_last_run_timestamp_seconds`). Outside the lock and after the output, and it can never change the
+ * command's outcome: a record that cannot be written is only a debug line. A command without a config (doctor, the
+ * hooks, init) records into the state dir of the config it finds, if any.
+ */
+async function recordRun(base: BaseContext, ctx: Context | null, flags: CommonFlags, command: string, exitCode: number, durationMs: number): Promise<void> {
+  try {
+    const { withConfig } = await import('../context.js');
+    const stateDir = (ctx ?? (await withConfig(base, flags.config))).paths.stateDir;
+    const { recordLastRun } = await import('../operations/last-run.js');
+    const { runResultOf } = await import('../operations/core/last-run.js');
+    await recordLastRun(stateDir, { command, result: runResultOf(exitCode), exitCode, at: base.clock.now().toISOString(), durationMs: Math.round(durationMs) });
+  } catch (error) {
+    base.log.debug(`last run of ${command} not recorded: ${errorMessage(error)}`);
   }
 }
 
-function reportError(error: unknown, base: BaseContext, options: GlobalOptions): void {
+function reportError(error: unknown, base: BaseContext, options: GlobalOptions): number {
   if (error instanceof FailoverError) {
     base.log.error(error.message);
     if (error.hint) base.log.info(`hint: ${error.hint}`);
     if (options.json) base.out.json({ error: { code: error.code, message: error.message, hint: error.hint ?? null, exitCode: error.exitCode } });
-    setExitCode(error.exitCode);
-    return;
+    return error.exitCode;
   }
   // Anything else is a bug: say so plainly, with the stack under -v.
   base.log.error(`unexpected failure: ${errorMessage(error)}`);
   if (error instanceof Error && error.stack) base.log.debug(error.stack);
   if (options.json) base.out.json({ error: { code: 'internal', message: errorMessage(error), hint: null, exitCode: ExitCode.failed } });
-  setExitCode(ExitCode.failed);
+  return ExitCode.failed;
 }
 
 export function styleFor(color: boolean): Style {

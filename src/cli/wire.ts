@@ -39,7 +39,7 @@ function wire(sub: Command, entry: CommandSpec, bin: string): void {
     const flags = (entry.argument ? args[1] : args[0]) as CommonFlags & Record<string, unknown>;
     const invocation: Invocation = { flags, argument, bin, stdin: process.stdin };
     const { load, options } = entry.resolve(invocation);
-    return execute(load, options, flags, entry.needs);
+    return execute(load, options, flags, entry.needs, entry.name);
   });
 }
 

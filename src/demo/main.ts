@@ -95,6 +95,14 @@ async function main(): Promise<void> {
     const done = join(world.project, '.agent-queue', 'done');
     console.log(`done/: ${(await readdir(done)).join(', ')}\n\n${(await readFile(join(done, 'refactor-cart.md'), 'utf8')).trimEnd()}`);
     await show(world, ['status']);
+
+    rule('9. What a monitoring system scrapes: the same fleet as OpenMetrics (no tmux call, no lock)');
+    const metrics = await world.cli(['metrics']);
+    if (metrics.exitCode !== 0) throw new Error(`claude-failover metrics exited ${metrics.exitCode}`);
+    const samples = metrics.output.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    // Every label set that can exist is emitted, most of them 0 here: the ones that say something are shown.
+    console.log(`$ claude-failover metrics   # ${samples.length} samples; the non-zero ones:`);
+    console.log(samples.filter((line) => !line.endsWith(' 0')).join('\n'));
   } catch (error) {
     // Show what the sessions looked like: a demo that fails should say why.
     for (const session of (await world.tmux('list-sessions', '-F', '#S')).split('\n').filter(Boolean)) await pane(world, session, 12);

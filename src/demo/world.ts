@@ -2,7 +2,8 @@ import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { FakeSecutools } from '../fakes/secutools-server.js';
@@ -11,8 +12,21 @@ import { FakeSecutools } from '../fakes/secutools-server.js';
  * The demo's self-contained world: a temp HOME with two fake accounts and a shared root, a private tmux server,
  * the fake `claude`, a local secutools platform, and a project with an inbox. Everything lives and dies with it.
  */
-export const BIN = fileURLToPath(new URL('../../../bin/claude-failover.js', import.meta.url));
-export const FAKE_CLAUDE = fileURLToPath(new URL('../../../fakes/claude', import.meta.url));
+export const PACKAGE_ROOT = packageRoot();
+export const BIN = join(PACKAGE_ROOT, 'bin', 'claude-failover.js');
+export const FAKE_CLAUDE = join(PACKAGE_ROOT, 'fakes', 'claude');
+
+/**
+ * The nearest folder above this module that holds bin/claude-failover.js: the demo runs from dist/src/demo/ in a
+ * checkout, from dist/bundle/ in the package, and from src/demo/ under the tests.
+ */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 6; up++, dir = dirname(dir)) {
+    if (existsSync(join(dir, 'bin', 'claude-failover.js'))) return dir;
+  }
+  throw new Error(`the demo cannot find bin/claude-failover.js above ${fileURLToPath(import.meta.url)}`);
+}
 
 export interface World {
   home: string;

@@ -301,4 +301,5 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+// Run as a program only from its own file: bundled into the demo, import.meta.url is the bundle's, which is argv[1].
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href && /secutools-server\.[jt]s$/.test(process.argv[1])) await main();

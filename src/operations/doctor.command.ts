@@ -10,7 +10,10 @@ import { checkHooks } from './hooks-check.js';
 import { delegationStatus, type Config } from '../base/core/config.js';
 import { ExitCode, FailoverError, errnoCode, errorMessage } from '../base/core/errors.js';
 import type { Style } from '../base/core/format.js';
-import { normalizeState } from '../base/core/state.js';
+import { emptyState, normalizeState, type State } from '../base/core/state.js';
+import { activeAccount } from '../accounts/active-account.js';
+import { accountsHealth } from './account-health.js';
+import { accountVerdict } from './core/account-health.js';
 import { planSymlinks } from '../accounts/core/symlinks.js';
 import { withConfig, type BaseContext, type Context } from '../context.js';
 
@@ -59,11 +62,12 @@ export async function run(options: DoctorOptions, base: BaseContext): Promise<Do
   checks.push(await checkTmux(ctx?.tmux ?? createTmux({ socket: null, env: base.env }), ctx?.config.tmux.socket ?? null));
   if (ctx) {
     const systemd = options.systemd ?? realSystemd;
+    const stateRead = await checkState(ctx);
     const results = await Promise.all([
       checkClaude(ctx),
-      checkHomes(ctx.config),
+      checkHomes(ctx, stateRead.state),
       checkActiveLink(ctx.config),
-      checkState(ctx),
+      stateRead.checks,
       checkLock(ctx),
       checkDelegation(ctx),
       checkSystemd(ctx, systemd),
@@ -125,20 +129,22 @@ async function checkClaude(ctx: Context): Promise<Check> {
   return ok('claude', `${found}${text ? ` (${text})` : ''}`);
 }
 
-async function checkHomes(config: Config): Promise<Check[]> {
+/** One check per account (active, exhausted until, login failed since, credentials, login expiry), then the links. */
+async function checkHomes(ctx: Context, state: State): Promise<Check[]> {
+  const { config } = ctx;
   const checks: Check[] = [];
-  for (const account of config.accounts) {
-    const info = await stat(account.home).catch(() => null);
+  const now = ctx.clock.now();
+  const active = await activeAccount(config, state.activeAccount);
+  const healths = await accountsHealth(config, state, active.name, now);
+  for (const health of healths) {
+    const name = `account ${health.name}`;
+    const info = await stat(health.home).catch(() => null);
     if (!info?.isDirectory()) {
-      checks.push(error(`account ${account.name}`, `home ${account.home} does not exist`, `create it and log in: CLAUDE_CONFIG_DIR=${account.home} claude`));
+      checks.push(error(name, `home ${health.home} does not exist`, `create it and log in: CLAUDE_CONFIG_DIR=${health.home} claude`));
       continue;
     }
-    const credentials = await stat(join(account.home, '.credentials.json')).catch(() => null);
-    checks.push(
-      credentials
-        ? ok(`account ${account.name}`, account.home)
-        : warning(`account ${account.name}`, `${account.home} has no .credentials.json (not logged in?)`, `CLAUDE_CONFIG_DIR=${account.home} claude, then /login`),
-    );
+    const verdict = accountVerdict(health, now, config.accountsHealth.loginExpiryWarningMs);
+    checks.push({ name, ...verdict });
   }
   const plan = planSymlinks(config, await observeSharedState(config));
   const linkProblems = plan.problems.filter((p) => !p.kind.startsWith('active-link') && p.kind !== 'missing-home');
@@ -164,22 +170,24 @@ async function checkActiveLink(config: Config): Promise<Check> {
   return error('active link', `${config.activeLink} is a real ${link.kind}, not a symlink: it needs migration`, `move its contents into an account home, then: ln -s <home> ${config.activeLink} (README "Upgrading")`);
 }
 
-async function checkState(ctx: Context): Promise<Check[]> {
+/** The state file's checks, and the state itself for the account checks (a fresh one when it cannot be read). */
+async function checkState(ctx: Context): Promise<{ checks: Check[]; state: State }> {
   const path = ctx.state.path;
+  const fresh = (checks: Check[]) => ({ checks, state: emptyState() });
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (failure) {
-    if (errnoCode(failure) === 'ENOENT') return [ok('state', `${path} not created yet (first mutating command creates it)`)];
-    return [error('state', `cannot read ${path}: ${errorMessage(failure)}`, 'check its owner and permissions')];
+    if (errnoCode(failure) === 'ENOENT') return fresh([ok('state', `${path} not created yet (first mutating command creates it)`)]);
+    return fresh([error('state', `cannot read ${path}: ${errorMessage(failure)}`, 'check its owner and permissions')]);
   }
   let parsed;
   try {
     parsed = normalizeState(JSON.parse(text));
   } catch (failure) {
-    return [error('state', `${path} is not valid JSON (${errorMessage(failure)})`, 'the next command moves it aside and starts fresh; inspect it first if this repeats')];
+    return fresh([error('state', `${path} is not valid JSON (${errorMessage(failure)})`, 'the next command moves it aside and starts fresh; inspect it first if this repeats')]);
   }
-  if (!parsed.ok) return [error('state', `${path}: ${parsed.reason}`, 'the next command moves it aside and starts fresh')];
+  if (!parsed.ok) return fresh([error('state', `${path}: ${parsed.reason}`, 'the next command moves it aside and starts fresh')]);
   const checks: Check[] = [];
   const mode = (await stat(path)).mode & 0o777;
   checks.push(mode & 0o077 ? warning('state', `${path} has mode ${mode.toString(8)}`, `chmod 600 ${path}`) : ok('state', `${path} is valid (mode 600)`));
@@ -189,7 +197,7 @@ async function checkState(ctx: Context): Promise<Check[]> {
     );
   }
   if (parsed.state.swapJournal) checks.push(warning('swap', 'an interrupted swap is recorded', 'claude-failover reconcile (finishes or rolls it back)'));
-  return checks;
+  return { checks, state: parsed.state };
 }
 
 async function checkLock(ctx: Context): Promise<Check> {

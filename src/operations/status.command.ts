@@ -1,15 +1,12 @@
 import { activeAccount } from '../accounts/active-account.js';
-import { readDelegated } from '../delegation/marker-files.js';
 import { inspectLock } from '../base/lock.js';
-import { readFolder } from '../base/folders.js';
-import { listInbox, queuePaths } from '../queue/files.js';
-import { isFinishedTaskName, queueStateOf, type QueueState } from '../queue/core/task-state.js';
+import { accountsHealth } from './account-health.js';
 import { installedUnits, realSystemd, unitHealth, userUnitDir, type SystemdPort } from './systemctl.js';
-import { projectDirs } from '../base/core/config.js';
 import { ExitCode, errorMessage } from '../base/core/errors.js';
 import { formatDuration } from '../base/core/duration.js';
 import { table, type Style } from '../base/core/format.js';
-import { buildStatus, type DelegatedJobStatus, type QueueStatus, type StatusReport, type UnitStatus } from './core/status.js';
+import { buildStatus, type StatusReport, type UnitStatus } from './core/status.js';
+import { gatherQueues } from './queue-facts.js';
 import type { Context } from '../context.js';
 
 export interface StatusOptions {
@@ -27,14 +24,16 @@ export async function run(options: StatusOptions, ctx: Context): Promise<StatusR
       (names) => new Set(names),
       (error: unknown) => (warnings.push(`tmux: ${errorMessage(error)}`), null),
     ),
-    gatherQueues(ctx, warnings),
+    gatherQueues(ctx, warnings, { jobs: true }),
     inspectLock(ctx.paths.stateDir, ctx.clock.now()),
     unitsOf(ctx, options.systemd ?? realSystemd, warnings),
   ]);
+  const now = ctx.clock.now();
   return buildStatus({
     config: ctx.config,
     state,
-    now: ctx.clock.now(),
+    now,
+    accountHealth: await accountsHealth(ctx.config, state, active.name, now),
     activeAccount: active.name,
     liveSessions,
     queues: queueFacts.queues,
@@ -45,42 +44,6 @@ export async function run(options: StatusOptions, ctx: Context): Promise<StatusR
   });
 }
 
-async function countFinished(dir: string): Promise<number> {
-  return (await readFolder(dir)).filter(isFinishedTaskName).length;
-}
-
-async function gatherQueues(ctx: Context, warnings: string[]) {
-  const queues: QueueStatus[] = [];
-  const jobs: Array<Omit<DelegatedJobStatus, 'ageMs'>> = [];
-  for (const project of projectDirs(ctx.config)) {
-    try {
-      const listing = await listInbox(project);
-      const paths = queuePaths(project);
-      const [done, failed] = await Promise.all([countFinished(paths.done), countFinished(paths.failed)]);
-      const count = (state: QueueState) => listing.tasks.filter((t) => queueStateOf(t) === state).length;
-      queues.push({
-        project,
-        inboxExists: listing.exists,
-        pending: count('pending'),
-        dispatched: count('dispatched'),
-        delegating: count('delegating'),
-        delegated: count('delegated'),
-        done,
-        failed,
-      });
-      for (const task of listing.tasks.filter((t) => queueStateOf(t) === 'delegated')) {
-        const marker = await readDelegated(task.path);
-        if (marker?.ok) {
-          jobs.push({ project, task: task.name, jobId: marker.value.jobId, provider: marker.value.provider, submittedAt: marker.value.submittedAt });
-        } else if (marker) warnings.push(`${task.path}.delegated: ${marker.reason}`);
-      }
-    } catch (error) {
-      warnings.push(`${project}: ${errorMessage(error)}`);
-    }
-  }
-  return { queues, jobs };
-}
-
 /** Health of our installed units; null where systemd is absent or none are installed. */
 async function unitsOf(ctx: Context, systemd: SystemdPort, warnings: string[]): Promise<UnitStatus[] | null> {
   const names = await installedUnits(userUnitDir(ctx.env, ctx.home));
@@ -88,6 +51,14 @@ async function unitsOf(ctx: Context, systemd: SystemdPort, warnings: string[]): 
   const health = await unitHealth(systemd, names);
   if (!health.ok) warnings.push(health.reason);
   return health.ok ? health.units : null;
+}
+
+/** The login column: a failure first (it makes the account unusable), then missing credentials, then the expiry. */
+function loginCell(account: StatusReport['accounts'][number], style: Style): string {
+  if (account.loginFailedAt) return style.red(`failed since ${account.loginFailedAt}`);
+  if (!account.credentialsPresent) return style.yellow('no credentials');
+  if (account.loginExpiresAt === null) return 'ok';
+  return account.loginRenewable ? `ok (token renews, next ${account.loginExpiresAt})` : `expires ${account.loginExpiresAt}`;
 }
 
 export const exitCode = (report: StatusReport) => (report.partialSwap ? ExitCode.blocked : ExitCode.ok);
@@ -102,8 +73,8 @@ export function render(report: StatusReport, style: Style): string {
   out.push(style.bold('Accounts'));
   out.push(
     table(
-      ['', 'ACCOUNT', 'HOME', 'EXHAUSTED UNTIL'],
-      report.accounts.map((a) => [a.active ? style.green('*') : ' ', a.name, a.home, a.exhaustedUntil ? style.yellow(a.exhaustedUntil) : '-']),
+      ['', 'ACCOUNT', 'HOME', 'EXHAUSTED UNTIL', 'LOGIN'],
+      report.accounts.map((a) => [a.active ? style.green('*') : ' ', a.name, a.home, a.exhaustedUntil ? style.yellow(a.exhaustedUntil) : '-', loginCell(a, style)]),
     ),
   );
   const last = report.lastSwaps.at(-1);

@@ -46,6 +46,7 @@ export async function install(options: SystemdOptions, ctx: Context): Promise<Sy
     configPath: resolve(ctx.config.file),
     environmentFile: resolve(dirname(ctx.config.file), 'env'),
     inboxes: projectDirs(ctx.config).map((p) => queuePaths(p).inbox),
+    metricsTextfile: ctx.config.metrics.textfile,
   });
   const enabled = unitsToEnable(units);
   const result: SystemdResult = { action: 'install', dryRun: options.dryRun, unitDir, units, enabled, linger: null, warnings: [] };

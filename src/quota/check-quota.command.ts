@@ -7,6 +7,7 @@ import { DETECTION_HISTORY, pushBounded, type QuotaSuspicion, type State } from 
 import type { Context } from '../context.js';
 import { observeQuota, type ObservedVerdict } from './observe.js';
 import { performSwap, type SwapReport } from '../swap/engine.js';
+import { announceExpiringLogins } from '../operations/account-health.js';
 
 export interface CheckQuotaOptions {
   /** False with `--no-swap`: detect and report only. */
@@ -54,6 +55,8 @@ export async function run(options: CheckQuotaOptions, ctx: Context): Promise<Che
     const before = JSON.stringify(state);
     const { result, decision } = await evaluate(ctx, state, false, noSwap);
     record(ctx, state, result, decision);
+    // The account-facing timer, every minute: where a login about to expire is announced (once per expiry).
+    await announceExpiringLogins(ctx, state, result.account);
     if (JSON.stringify(state) !== before) await ctx.state.save(state, lock);
     failpoint('check-quota:after-detection');
     if (result.action !== 'swap') return result;

@@ -145,6 +145,12 @@ export class MappingReader {
     return this.checkPath(this.keyPath(key), this.string(key, fallback));
   }
 
+  /** A path that may be absent or null (then null). */
+  optionalPath(key: string): string | null {
+    const value = this.optionalString(key);
+    return value === null ? null : this.checkPath(this.keyPath(key), value);
+  }
+
   requiredPath(key: string): string {
     const value = this.requiredString(key);
     return value === '' ? '' : this.checkPath(this.keyPath(key), value);

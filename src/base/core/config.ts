@@ -48,6 +48,10 @@ export interface Config {
   resumeDir: string;
   tmux: { socket: string | null };
   notify: { command: string | null };
+  /** `metrics.textfile`: where a timer writes `metrics` for node_exporter's textfile collector; null = no timer. */
+  metrics: { textfile: string | null };
+  /** How long before a login's expiry `doctor` warns and `account-login-expiring` is raised. */
+  accountsHealth: { loginExpiryWarningMs: number };
 }
 
 export const DEFAULT_SHARED_ENTRIES = ['projects', 'file-history', 'session-env'];
@@ -193,6 +197,18 @@ export function buildConfig(document: unknown, home: string, file: string | null
   const notify = { command: notifyReader.optionalString('command') };
   notifyReader.done();
 
+  const metricsReader = root.mapping('metrics');
+  const metrics = { textfile: metricsReader.optionalPath('textfile') };
+  if (metrics.textfile !== null && !metrics.textfile.endsWith('.prom')) {
+    // node_exporter's textfile collector reads only `*.prom` files: any other name would be written and never read.
+    errors.push(`metrics.textfile: expected a file name ending in .prom (node_exporter reads only those), got ${JSON.stringify(metrics.textfile)}`);
+  }
+  metricsReader.done();
+
+  const healthReader = root.mapping('accounts_health');
+  const accountsHealth = { loginExpiryWarningMs: healthReader.duration('login_expiry_warning', '3d') };
+  healthReader.done();
+
   root.done();
   if (errors.length > 0) return { ok: false, errors };
   return {
@@ -212,6 +228,8 @@ export function buildConfig(document: unknown, home: string, file: string | null
       resumeDir,
       tmux,
       notify,
+      metrics,
+      accountsHealth,
     },
   };
 }

@@ -24,6 +24,15 @@ export interface SessionRecord {
 
 export interface AccountRecord {
   exhaustedUntil: string | null;
+  /**
+   * Since when the account's login is known to have failed (ISO; absent = null): set when a turn on it fails with
+   * 401/403 or `authentication_failed`, cleared when a turn on it succeeds again. Owned by the session outcomes.
+   */
+  loginFailedAt?: string | null;
+  /** The failed turn that set `loginFailedAt`: its session and Claude Code's message (never a token). */
+  loginFailure?: { session: string; message: string } | null;
+  /** The login expiry (ISO) an `account-login-expiring` event was raised for: one event per account per expiry. */
+  loginExpiryNotified?: string | null;
   [extra: string]: unknown;
 }
 

@@ -1,5 +1,6 @@
 import { isPoolSessionName, poolSessionNames, type Config } from '../../base/core/config.js';
 import type { State } from '../../base/core/state.js';
+import type { AccountHealth } from './account-health.js';
 
 /**
  * The `status` report, built from facts the command gathered. Pure. Its JSON keys are a documented,
@@ -12,6 +13,14 @@ export interface AccountStatus {
   active: boolean;
   /** ISO time until which the account is known to be exhausted; null when usable. */
   exhaustedUntil: string | null;
+  /** Since when its login is known to have failed (ISO); null when it is not known to have failed. */
+  loginFailedAt: string | null;
+  /** Whether `<home>/.credentials.json` exists. */
+  credentialsPresent: boolean;
+  /** The expiry its credentials file records (ISO); null when it records none. */
+  loginExpiresAt: string | null;
+  /** A refresh token is present: that expiry is a short-lived access token's, renewed by Claude Code itself. */
+  loginRenewable: boolean;
 }
 
 export interface SessionStatus {
@@ -100,6 +109,8 @@ export interface StatusFacts {
   lock: LockStatus | null;
   units: UnitStatus[] | null;
   warnings: string[];
+  /** Every configured account's health, in config order (operations/account-health.ts). */
+  accountHealth: AccountHealth[];
 }
 
 const RECENT = 5;
@@ -109,15 +120,16 @@ export function buildStatus(facts: StatusFacts): StatusReport {
   const nowMs = now.getTime();
   const age = (iso: string | null | undefined) => (iso ? Math.max(0, nowMs - Date.parse(iso)) : null);
 
-  const accounts = config.accounts.map((account) => {
-    const until = state.accounts[account.name]?.exhaustedUntil ?? null;
-    return {
-      name: account.name,
-      home: account.home,
-      active: account.name === facts.activeAccount,
-      exhaustedUntil: until !== null && Date.parse(until) > nowMs ? until : null,
-    };
-  });
+  const accounts = facts.accountHealth.map((health): AccountStatus => ({
+    name: health.name,
+    home: health.home,
+    active: health.active,
+    exhaustedUntil: health.exhaustedUntil,
+    loginFailedAt: health.loginFailedAt,
+    credentialsPresent: health.credentialsPresent,
+    loginExpiresAt: health.loginExpiresAt,
+    loginRenewable: health.loginRenewable,
+  }));
 
   const configured = [
     ...poolSessionNames(config.pool.autonomous).map((name) => ({ name, kind: 'pool' as const })),

@@ -7,4 +7,5 @@ export const EXAMPLE_INPUTS: UnitInputs = {
   configPath: '/home/op/.config/claude-failover/config.yaml',
   environmentFile: '/home/op/.config/claude-failover/env',
   inboxes: ['/home/op/src/conformvault/.agent-queue/inbox', '/home/op/src/secumon/.agent-queue/inbox'],
+  metricsTextfile: '/var/lib/node_exporter/textfile_collector/claude-failover.prom',
 };

@@ -30,6 +30,8 @@ export interface UnitInputs {
   environmentFile: string;
   /** Inbox directories to watch, one path unit each. */
   inboxes: string[];
+  /** `metrics.textfile`: a service + timer writes the metrics there every 15 s; null or absent = none. */
+  metricsTextfile?: string | null;
 }
 
 export interface UnitFile {
@@ -53,6 +55,11 @@ export const JOBS: readonly Job[] = [
   { id: 'reap-delegated', description: 'collect finished secutools jobs', args: ['reap-delegated'], every: '1min', timeout: '5min' },
   { id: 'check-quota', description: 'detect an exhausted account and swap', args: ['check-quota'], every: '1min', timeout: '10min' },
 ];
+
+/** The metrics writer: a scrape interval's worth (15 s) between runs, like node_exporter's own default. */
+function metricsJob(textfile: string): Job {
+  return { id: 'metrics', description: 'write the fleet metrics for node_exporter', args: ['metrics', '--textfile', textfile], every: '15s', timeout: '1min' };
+}
 
 /** systemd needs `%` doubled and a value with spaces quoted inside ExecStart. */
 function execArg(arg: string): string {
@@ -131,7 +138,8 @@ function pathUnit(inbox: string): UnitFile {
 }
 
 export function renderUnits(inputs: UnitInputs): UnitFile[] {
-  return [...JOBS.flatMap((job) => [service(job, inputs), timer(job)]), ...inputs.inboxes.map(pathUnit)];
+  const jobs = inputs.metricsTextfile ? [...JOBS, metricsJob(inputs.metricsTextfile)] : JOBS;
+  return [...jobs.flatMap((job) => [service(job, inputs), timer(job)]), ...inputs.inboxes.map(pathUnit)];
 }
 
 /** The units `systemctl enable --now` starts: timers and path units (services are started by them). */

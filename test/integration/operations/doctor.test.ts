@@ -72,6 +72,31 @@ describe('doctor', () => {
     expect(find('delegation', /SECUTOOLS_API_KEY is not set/)?.fix).toMatch(/SECUTOOLS_API_KEY/);
   });
 
+  it('checks each account: a failed login is an error with the login fix, a login about to expire a warning', async () => {
+    const rig = await healthyRig();
+    const soon = Date.now() + 26 * 3_600_000;
+    await writeFile(join(rig.home, '.claude-backup', '.credentials.json'), JSON.stringify({ claudeAiOauth: { accessToken: 'sk-ant-oat01-doctor-secret', expiresAt: soon } }));
+    const state = emptyState();
+    state.activeAccount = 'main';
+    state.accounts.main = { exhaustedUntil: new Date(Date.now() + 3_600_000).toISOString(), loginFailedAt: '2026-12-02T04:00:00.000Z', loginFailure: { session: 'ccl-auto-11', message: 'Please run /login · API Error: 401' } };
+    await mkdir(join(rig.home, 'state'), { recursive: true });
+    await writeFile(join(rig.home, 'state', 'state.json'), JSON.stringify(state), { mode: 0o600 });
+    const { run, byName } = await doctor(rig);
+    expect(run.exitCode).toBe(1);
+    expect(byName('account main')[0]).toMatchObject({
+      level: 'error',
+      detail: expect.stringMatching(/; active; exhausted until .*; login failed since 2026-12-02T04:00:00.000Z \(ccl-auto-11: Please run \/login · API Error: 401\)$/),
+      fix: `CLAUDE_CONFIG_DIR=${join(rig.home, '.claude-main')} claude, then /login`,
+    });
+    // Within the default warning time (3 days): a warning, with the expiry and the way to renew it.
+    expect(byName('account backup')[0]).toMatchObject({ level: 'warning', detail: expect.stringContaining(`login expires ${new Date(soon).toISOString()} (in 1d 1h)`), fix: expect.stringContaining('/login') });
+    expect(run.stdout).not.toContain('doctor-secret');
+    // A shorter warning time in the config makes the same login fine.
+    const config = await writeTestConfig(rig.home, { ...rig.configOverrides, accounts_health: { login_expiry_warning: '12h' } });
+    const later = JSON.parse((await claudeFailover(['doctor', '--json', '--config', config], { env: rig.env })).stdout) as { checks: Check[] };
+    expect(later.checks.find((c) => c.name === 'account backup')?.level).toBe('ok');
+  });
+
   it('a broken config is itself a check, not a crash', async () => {
     const rig = await makeRig();
     await writeFile(rig.configPath, 'accounts: []\n');

@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createNotify } from '../../../src/base/notify.js';
@@ -45,5 +45,27 @@ describe('notifications', () => {
     await reconcile({ dryRun: false }, rig.ctx);
     await reconcile({ dryRun: false }, rig.ctx);
     expect(await events(file)).toEqual([expect.objectContaining({ event: 'session-stalled', session: 'ccl-auto-11', task: 'slow.md' })]);
+  });
+
+  it('a login about to expire is an account-login-expiring event, raised once per expiry by check-quota', async () => {
+    const home = await tempDir();
+    const file = join(home, 'events.jsonl');
+    const expires = Date.now() + 3_600_000;
+    const credentials = (at: number) => JSON.stringify({ claudeAiOauth: { accessToken: 'sk-ant-oat01-notify-secret', expiresAt: at } });
+    await mkdir(join(home, '.claude-main'), { recursive: true });
+    await mkdir(join(home, '.claude-backup'), { recursive: true });
+    await writeFile(join(home, '.claude-backup', '.credentials.json'), credentials(expires));
+    const config = await writeTestConfig(home, { notify: { command: `cat >> '${file}'` }, tmux: { socket: `cf-none-${process.pid}-${Date.now()}` } });
+    for (let i = 0; i < 2; i++) expect((await claudeFailover(['check-quota', '--config', config], { env: { HOME: home } })).exitCode).toBe(0);
+    expect(await events(file)).toEqual([
+      expect.objectContaining({ event: 'account-login-expiring', account: 'backup', expiresAt: new Date(expires).toISOString(), message: expect.stringMatching(/expires in 59m|expires in 1h/) }),
+    ]);
+    // Logged in again: a new expiry, announced again when its own time comes; dry runs announce nothing.
+    await writeFile(join(home, '.claude-backup', '.credentials.json'), credentials(expires + 60_000));
+    expect((await claudeFailover(['check-quota', '--dry-run', '--config', config], { env: { HOME: home } })).exitCode).toBe(0);
+    expect(await events(file)).toHaveLength(1);
+    expect((await claudeFailover(['check-quota', '--config', config], { env: { HOME: home } })).exitCode).toBe(0);
+    expect((await events(file)).map((e) => e.expiresAt)).toEqual([new Date(expires).toISOString(), new Date(expires + 60_000).toISOString()]);
+    expect(await readFile(file, 'utf8')).not.toContain('notify-secret');
   });
 });

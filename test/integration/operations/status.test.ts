@@ -18,7 +18,7 @@ const REPORT_KEYS = [
   'accounts', 'activeAccount', 'configFile', 'counters', 'delegatedJobs', 'generatedAt', 'lastDetections', 'lastSwaps', 'lock',
   'partialSwap', 'queues', 'quotaSuspicion', 'sessions', 'swapInProgress', 'units', 'warnings',
 ];
-const ACCOUNT_KEYS = ['active', 'exhaustedUntil', 'home', 'name'];
+const ACCOUNT_KEYS = ['active', 'credentialsPresent', 'exhaustedUntil', 'home', 'loginExpiresAt', 'loginFailedAt', 'loginRenewable', 'name'];
 const SESSION_KEYS = ['ageMs', 'attempts', 'exists', 'kind', 'lastFail', 'name', 'project', 'since', 'state', 'task'];
 const QUEUE_KEYS = ['delegated', 'delegating', 'dispatched', 'done', 'failed', 'inboxExists', 'pending', 'project'];
 const JOB_KEYS = ['ageMs', 'jobId', 'project', 'provider', 'submittedAt', 'task'];
@@ -34,6 +34,8 @@ async function seededRig() {
   const state = emptyState();
   state.activeAccount = 'main';
   state.accounts.main = { exhaustedUntil: new Date(now.getTime() + 3_600_000).toISOString() };
+  state.accounts.backup = { exhaustedUntil: null, loginFailedAt: '2026-12-02T04:00:00.000Z', loginFailure: { session: 'ccl-auto-12', message: 'Please run /login' } };
+  await writeFile(join(rig.home, '.claude-main', '.credentials.json'), JSON.stringify({ claudeAiOauth: { accessToken: 'sk-ant-oat01-status-secret', refreshToken: 'sk-ant-ort01-status-secret', expiresAt: Date.parse('2027-01-01T00:00:00Z') } }));
   state.counters.dispatched = 7;
   state.swaps = [{ from: 'backup', to: 'main', at: new Date(now.getTime() - 600_000).toISOString(), reason: 'test' }];
   const claimed = await claimTask({ path: await addTask(rig.project, 'working.md', 'work') });
@@ -75,9 +77,10 @@ describe('status', () => {
 
     expect(report.activeAccount).toBe('main');
     expect(report.accounts).toEqual([
-      expect.objectContaining({ name: 'main', active: true, exhaustedUntil: expect.any(String) }),
-      expect.objectContaining({ name: 'backup', active: false, exhaustedUntil: null }),
+      expect.objectContaining({ name: 'main', active: true, exhaustedUntil: expect.any(String), loginFailedAt: null, credentialsPresent: true, loginExpiresAt: '2027-01-01T00:00:00.000Z', loginRenewable: true }),
+      expect.objectContaining({ name: 'backup', active: false, exhaustedUntil: null, loginFailedAt: '2026-12-02T04:00:00.000Z', credentialsPresent: false, loginExpiresAt: null }),
     ]);
+    expect(run.stdout).not.toContain('status-secret');
     expect(report.sessions).toEqual([
       expect.objectContaining({ name: 'ccl-auto-11', kind: 'pool', exists: true, state: 'working', attempts: 1, task: expect.stringMatching(/working\.md\.dispatched$/) }),
       expect.objectContaining({ name: 'ccl-auto-12', kind: 'pool', exists: false, state: 'unknown' }),

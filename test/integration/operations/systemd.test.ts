@@ -91,6 +91,42 @@ describe('systemd units', () => {
     expect(paths.map((p) => p.content).join('\n')).toContain('100%%-done');
   });
 
+  it('metrics.textfile adds a 15 s metrics service + timer writing that file, lint-clean; without it there is none', async () => {
+    const home = await tempDir();
+    const textfile = join(home, 'node exporter', 'claude-failover.prom');
+    const config = await writeTestConfig(home, { metrics: { textfile } });
+    const run = await claudeFailover(['systemd', 'install', '--dry-run', '--json', '--config', config], { env: { HOME: home } });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const units: RenderedUnit[] = JSON.parse(run.stdout).units;
+    const service = units.find((u) => u.name === 'claude-failover-metrics.service');
+    const timer = units.find((u) => u.name === 'claude-failover-metrics.timer');
+    expect(service?.content).toContain(`claude-failover.js metrics --textfile "${textfile}"\n`);
+    expect(service?.content).toMatch(/^Type=oneshot$/m);
+    expect(timer?.content).toMatch(/^OnUnitInactiveSec=15s$/m);
+    expect(JSON.parse(run.stdout).enabled).toContain('claude-failover-metrics.timer');
+    const dir = join(home, 'units');
+    const runtime = join(home, 'runtime');
+    await mkdir(dir);
+    await mkdir(runtime, { mode: 0o700 });
+    for (const unit of [service, timer] as RenderedUnit[]) await writeFile(join(dir, unit.name), unit.content);
+    const verify = await execa('systemd-analyze', ['--user', 'verify', join(dir, 'claude-failover-metrics.service'), join(dir, 'claude-failover-metrics.timer')], {
+      env: { XDG_RUNTIME_DIR: runtime, HOME: home },
+      reject: false,
+      timeout: 60_000,
+    });
+    expect(verify.stderr + verify.stdout).toBe('');
+    const { units: plain } = await renderWithCli();
+    expect(plain.some((u) => u.name.includes('metrics'))).toBe(false);
+  });
+
+  it('metrics.textfile must name a *.prom file (node_exporter reads no other)', async () => {
+    const home = await tempDir();
+    const config = await writeTestConfig(home, { metrics: { textfile: join(home, 'metrics.txt') } });
+    const run = await claudeFailover(['systemd', 'install', '--dry-run', '--config', config], { env: { HOME: home } });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/metrics\.textfile: expected a file name ending in \.prom/);
+  });
+
   it('install writes, reloads, enables timers and path units, and warns when lingering is off', async () => {
     const home = await tempDir();
     const ctx = makeTestContext({ home, config: { projects: [join(home, 'p')] } });

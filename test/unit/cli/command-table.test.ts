@@ -44,5 +44,13 @@ describe('claude-failover options', () => {
     expect(entry('check-quota').resolve(invocation({ swap: false })).options).toEqual({ swap: false, dryRun: false });
     expect(entry('swap-account').resolve(invocation({ to: 'backup', dryRun: true })).options).toEqual({ to: 'backup', clearPartial: false, dryRun: true });
     expect(entry('systemd install').resolve(invocation({})).options).toEqual({ dryRun: false, bin: '/opt/cf/bin/claude-failover.js' });
+    expect(entry('metrics').resolve(invocation({ textfile: '/t/x.prom' })).options).toEqual({ textfile: '/t/x.prom' });
+  });
+
+  it('init asks only where someone can answer: never with --json, never without a terminal', () => {
+    const options = (flags: Record<string, unknown>) => entry('init').resolve(invocation(flags)).options as { ask: unknown; yes: boolean; dryRun: boolean; tmuxSocket?: string };
+    expect(options({ json: true, yes: true, tmuxSocket: 'fleet' })).toMatchObject({ ask: null, yes: true, dryRun: false, tmuxSocket: 'fleet' });
+    // Under vitest stdin is not a terminal.
+    expect(options({}).ask).toBeNull();
   });
 });
