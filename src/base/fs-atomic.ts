@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { fsFault } from './core/fs-faults.js';
 
 /** fsync a directory so that a rename or create inside it survives a power cut. */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -34,11 +35,20 @@ export async function sweepTempFiles(path: string, isAlive: (pid: number) => boo
  * target, fsync the directory. A kill at any instant leaves either the old or the new content, never a mix.
  */
 export async function writeFileAtomic(path: string, data: string, mode = 0o600, options: { exactMode?: boolean } = {}): Promise<void> {
+  try {
+    await replaceAtomically(path, data, mode, options.exactMode === true);
+  } catch (error) {
+    // A full, read-only or foreign folder is named, with what to do (a bare `ENOSPC … write` names no file).
+    throw fsFault(error, 'write', path) ?? error;
+  }
+}
+
+async function replaceAtomically(path: string, data: string, mode: number, exactMode: boolean): Promise<void> {
   const temp = tempNameFor(path);
   const handle = await open(temp, 'wx', mode);
   try {
     // The mode given to open() is narrowed by the umask; a file whose mode must be kept as it was is set explicitly.
-    if (options.exactMode) await handle.chmod(mode);
+    if (exactMode) await handle.chmod(mode);
     await handle.writeFile(data);
     await handle.sync();
   } catch (error) {
@@ -58,12 +68,17 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o600, 
 
 /** Creates `path` durably, failing with EEXIST if it is already there (never overwrites). */
 export async function writeFileExclusive(path: string, data: string, mode = 0o644): Promise<void> {
-  const handle = await open(path, 'wx', mode);
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await open(path, 'wx', mode);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fsyncDir(dirname(path));
+  } catch (error) {
+    // EEXIST stays as it is: callers pick the next free name on it.
+    throw fsFault(error, 'write', path) ?? error;
   }
-  await fsyncDir(dirname(path));
 }

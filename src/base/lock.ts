@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { systemClock, type Clock } from './clock.js';
 import { ExitCode, FailoverError, errnoCode, errorMessage } from './core/errors.js';
+import { fsFault } from './core/fs-faults.js';
 import { ownedLockFs, readOwner, removeLockDir, sweepAside, type LockOwner } from './lock-dir.js';
 import type { Log } from './log.js';
 import { processAlive } from './process.js';
@@ -45,7 +46,9 @@ export async function acquireLock(options: LockOptions): Promise<LockHandle> {
   // Loaded here, not at start-up: read-only commands (status, doctor) only inspect the lock, and proper-lockfile
   // with graceful-fs costs them a few milliseconds of every start.
   const { default: lockfile } = await import('proper-lockfile');
-  await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+  await mkdir(options.stateDir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+    throw fsFault(error, 'create the state folder', options.stateDir, { isDir: true }) ?? error;
+  });
   const paths = lockPaths(options.stateDir);
   let compromised: Error | undefined;
   const clock = options.clock ?? systemClock;
@@ -68,7 +71,7 @@ export async function acquireLock(options: LockOptions): Promise<LockHandle> {
       break;
     } catch (error) {
       if (errnoCode(error) !== 'ELOCKED') {
-        throw new FailoverError(ExitCode.failed, 'lock', `cannot take the lock ${paths.lock}: ${errorMessage(error)}`, { cause: error });
+        throw fsFault(error, 'take the lock', paths.lock) ?? new FailoverError(ExitCode.failed, 'lock', `cannot take the lock ${paths.lock}: ${errorMessage(error)}`, { cause: error });
       }
       if (await removeAbandonedLock(options)) continue;
       const holder = readOwner(paths.lock);

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, FailoverError, errnoCode, errorMessage } from './core/errors.js';
+import { fsFault } from './core/fs-faults.js';
 import { emptyState, normalizeState, type State } from './core/state.js';
 import { sweepTempFiles, writeFileAtomic } from './fs-atomic.js';
 import { processAlive } from './process.js';
@@ -21,10 +22,13 @@ export interface StateStore {
 
 export function createStateStore(stateDir: string, log: Log, now: () => Date): StateStore {
   const path = join(stateDir, 'state.json');
+  const ensureDir = () => mkdir(stateDir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+    throw fsFault(error, 'create the state folder', stateDir, { isDir: true }) ?? error;
+  });
   return {
     path,
     async load(lock) {
-      await mkdir(stateDir, { recursive: true, mode: 0o700 });
+      await ensureDir();
       let text: string;
       try {
         text = await readFile(path, 'utf8');
@@ -48,7 +52,9 @@ export function createStateStore(stateDir: string, log: Log, now: () => Date): S
       }
       lock.assertHeld();
       const aside = `${path}.corrupt-${now().toISOString().replace(/[:.]/g, '-')}`;
-      await rename(path, aside);
+      await rename(path, aside).catch((error: unknown) => {
+        throw fsFault(error, 'move aside the unreadable state file', path) ?? error;
+      });
       log.error(`state file ${path} is unreadable: ${parsed.reason}. It was moved to ${aside} and a fresh state started. ` +
         'Tasks that were running (inbox/*.md.dispatched) are now unknown to it: scan-inbox lists them and nothing touches them; ' +
         'check each one, then move it to done/ or rename it back to .md, and /exit a pool session still running it. ' +
@@ -57,7 +63,7 @@ export function createStateStore(stateDir: string, log: Log, now: () => Date): S
     },
     async save(state, lock) {
       lock.assertHeld();
-      await mkdir(stateDir, { recursive: true, mode: 0o700 });
+      await ensureDir();
       await writeFileAtomic(path, JSON.stringify(state, null, 2) + '\n', 0o600);
       await sweepTempFiles(path, processAlive);
     },

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createColors } from 'picocolors';
 import { ExitCode, FailoverError, errorMessage } from '../base/core/errors.js';
+import { systemFault } from '../base/core/fs-faults.js';
 import type { Style } from '../base/core/format.js';
 import type { BaseContext, Context, GlobalOptions } from '../context.js';
 
@@ -84,7 +85,9 @@ async function recordRun(base: BaseContext, ctx: Context | null, flags: CommonFl
   }
 }
 
-function reportError(error: unknown, base: BaseContext, options: GlobalOptions): number {
+function reportError(thrown: unknown, base: BaseContext, options: GlobalOptions): number {
+  // A full, read-only or foreign folder is the operator's to fix, not a bug: said in words, with the path and the fix.
+  const error = systemFault(thrown) ?? thrown;
   if (error instanceof FailoverError) {
     base.log.error(error.message);
     if (error.hint) base.log.info(`hint: ${error.hint}`);

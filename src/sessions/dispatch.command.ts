@@ -1,4 +1,5 @@
 import { lstat, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { activeAccount } from '../accounts/active-account.js';
 import { failpoint } from '../base/failpoint.js';
 import { createPaneBatcher } from './pane-batcher.js';
@@ -9,6 +10,7 @@ import { isPoolSessionName, projectDirs, type Account } from '../base/core/confi
 import { runsLocally } from '../delegation/core/markers.js';
 import { planDispatch, type Assignment, type CandidateTask, type DispatchPlan, type SessionView } from './core/dispatch-plan.js';
 import { errorMessage } from '../base/core/errors.js';
+import { faultFix, faultWords } from '../base/core/fs-faults.js';
 import { plural, table, type Style } from '../base/core/format.js';
 import { claudeRunning, isShellCommand, readPane } from '../claude-code/core/screen.js';
 import { decide, modelFor, taskMessage } from '../queue/core/routing.js';
@@ -45,7 +47,8 @@ export interface DispatchResult {
   idleSessions: string[];
   unavailable: DispatchPlan['unavailable'];
   waiting: number;
-  errors: Array<{ project: string; task?: string; message: string }>;
+  /** `path`: the task in its inbox (`<project>/.agent-queue/inbox/T.md`), for errors about one task. */
+  errors: Array<{ project: string; task?: string; path?: string; message: string; hint?: string }>;
 }
 
 /**
@@ -199,7 +202,11 @@ async function execute(ctx: Context, state: State, lock: LockHandle, prepared: P
   failpoint('dispatch:after-intent');
 
   const claimed = await Promise.all(plan.assignments.map((a) => claimTask(a.task).catch((error: unknown) => {
-    result.errors.push({ project: a.task.project, task: a.task.name, message: `claim failed: ${errorMessage(error)}` });
+    const fix = faultFix(error, dirname(a.task.path));
+    result.errors.push({
+      project: a.task.project, task: a.task.name, path: a.task.path, message: `cannot claim it: ${faultWords(error) ?? errorMessage(error)}`,
+      ...(fix ? { hint: `${fix}; the task stays in the inbox, and reconcile frees the session held for it` } : {}),
+    });
     return 'error' as const;
   })));
   failpoint('dispatch:after-claim');
@@ -279,7 +286,7 @@ async function commit(
     } catch (error) {
       // One session's trouble must not cost the other launches their record: the state is saved after this loop.
       // This session keeps its launch intent, which reconcile finishes or undoes from what is on disk.
-      result.errors.push({ project: a.task.project, task: a.task.name, message: `undoing the failed launch in ${a.session} failed: ${errorMessage(error)}` });
+      result.errors.push({ project: a.task.project, task: a.task.name, path: a.task.path, message: `undoing the failed launch in ${a.session} failed: ${errorMessage(error)}` });
       ctx.log.error(`${a.session}: undoing the failed launch of ${a.task.name} failed: ${errorMessage(error)}; reconcile will`);
     }
   }
@@ -325,7 +332,7 @@ export function render(result: DispatchResult, style: Style): string {
     parts.push(style.red(`launch failed: ${f.session} ${f.task}: ${f.reason} ${where}`));
   }
   for (const l of result.lostRace) parts.push(style.dim(`${l.task}: claimed by another run first; skipped`));
-  for (const e of result.errors) parts.push(style.red(`error: ${e.project}${e.task ? `/${e.task}` : ''}: ${e.message}`));
+  for (const e of result.errors) parts.push(style.red(`error: ${e.path ?? e.project}: ${e.message}`) + (e.hint ? `\nhint: ${e.hint}` : ''));
   return parts.join('\n\n');
 }
 
