@@ -14,7 +14,9 @@ export type TargetChoice =
   /** `--to` names no configured account: a usage error. */
   | { ok: false; code: 'unknown-account'; message: string }
   /** Nothing to move to: every other account is exhausted, or there is no other account. */
-  | { ok: false; code: 'all-exhausted'; message: string; earliestReset: string | null };
+  | { ok: false; code: 'all-exhausted'; message: string; earliestReset: string | null }
+  /** No other account is usable, but the active one is: it stays active; nothing is exhausted for the fleet. */
+  | { ok: false; code: 'no-other-usable'; message: string; earliestReset: string | null };
 
 export interface TargetInput {
   accounts: readonly Account[];
@@ -51,6 +53,7 @@ export function chooseTarget(input: TargetInput): TargetChoice {
   const others = [...accounts.slice(start + 1), ...accounts.slice(0, start)].filter((a) => a.name !== active.name);
   const usable = others.find((a) => exhaustedUntil(records[a.name], now) === null);
   if (usable) return { ok: true, target: usable, warning: null };
+  if (exhaustedUntil(records[active.name], now) === null) return stayOnActive(active, others, records, now);
   if (others.length === 0) {
     return { ok: false, code: 'all-exhausted', earliestReset: null, message: `no other account to swap to (only ${active.name} is configured)` };
   }
@@ -58,6 +61,19 @@ export function chooseTarget(input: TargetInput): TargetChoice {
   const resets = accounts.map((a) => exhaustedUntil(records[a.name], now)).filter((u): u is string => u !== null).sort();
   const earliest = resets[0] ?? null;
   return { ok: false, code: 'all-exhausted', earliestReset: earliest, message: `all accounts exhausted until ${earliest ?? 'an unknown time'}` };
+}
+
+/**
+ * "All exhausted" is for a fleet with nowhere to go. When the active account still serves, the answer is that
+ * nothing better exists: `no other usable account (backup exhausted until …); main stays active`.
+ */
+function stayOnActive(active: Account, others: readonly Account[], records: TargetInput['records'], now: Date): TargetChoice {
+  const why = others.map((a) => `${a.name} exhausted until ${exhaustedUntil(records[a.name], now) ?? 'an unknown time'}`);
+  const resets = others.map((a) => exhaustedUntil(records[a.name], now)).filter((u): u is string => u !== null).sort();
+  const message = others.length === 0
+    ? `no other account to swap to (only ${active.name} is configured); ${active.name} stays active`
+    : `no other usable account (${why.join(', ')}); ${active.name} stays active`;
+  return { ok: false, code: 'no-other-usable', message, earliestReset: resets[0] ?? null };
 }
 
 /** What the swap sees of one configured session before it stops it. */

@@ -32,9 +32,21 @@ describe('chooseTarget: the next account in failover order that is not exhausted
     expect(choice).toEqual({ ok: false, code: 'all-exhausted', earliestReset: later(1), message: `all accounts exhausted until ${later(1)}` });
   });
 
-  it('a single configured account has nowhere to go', () => {
-    const choice = chooseTarget({ accounts: [main], active: main, records: {}, now: NOW, requested: null });
-    expect(choice).toMatchObject({ ok: false, code: 'all-exhausted', message: expect.stringContaining('no other account') });
+  it('a single configured account has nowhere to go: it stays active while it serves, all-exhausted once it does not', () => {
+    const single = (records: Record<string, { exhaustedUntil: string | null }>) => chooseTarget({ accounts: [main], active: main, records, now: NOW, requested: null });
+    expect(single({})).toEqual({ ok: false, code: 'no-other-usable', earliestReset: null, message: 'no other account to swap to (only main is configured); main stays active' });
+    expect(single({ main: { exhaustedUntil: later(1) } })).toMatchObject({ ok: false, code: 'all-exhausted', message: expect.stringContaining('no other account') });
+  });
+
+  it('no other account usable while the active one is: it stays active, with each other account\'s reset (not "all exhausted")', () => {
+    expect(choose(main, { backup: { exhaustedUntil: later(5) }, third: { exhaustedUntil: later(3) } })).toEqual({
+      ok: false,
+      code: 'no-other-usable',
+      earliestReset: later(3),
+      message: `no other usable account (backup exhausted until ${later(5)}, third exhausted until ${later(3)}); main stays active`,
+    });
+    // The active account's own reset passed: it serves again.
+    expect(choose(main, { main: { exhaustedUntil: later(-1) }, backup: { exhaustedUntil: later(5) }, third: { exhaustedUntil: later(3) } })).toMatchObject({ code: 'no-other-usable' });
   });
 
   it('--to picks that account, even an exhausted one (with a warning); an unknown name is refused', () => {
