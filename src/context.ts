@@ -35,8 +35,8 @@ export interface Context extends BaseContext {
   config: Config;
   paths: Paths;
   state: StateStore;
-  /** Runs `work` under the state lock; contention → exit 75. */
-  withLock<T>(command: string, work: (lock: LockHandle) => Promise<T>): Promise<T>;
+  /** Runs `work` under the state lock; contention → exit 75 after `waitMs` (default: lockWaitMs). */
+  withLock<T>(command: string, work: (lock: LockHandle) => Promise<T>, options?: { waitMs?: number }): Promise<T>;
   /** Delegation is active only when enabled and the key variable is set; the key is registered for redaction. */
   delegation(): DelegationStatus;
   /** The tmux server of the pool (config `tmux.socket`). */
@@ -101,7 +101,7 @@ export function configuredContext(base: BaseContext, config: Config): Context {
     notify: createNotify(config.notify.command, base.log),
     state: createStateStore(paths.stateDir, base.log, () => base.clock.now()),
     tmux: createTmux({ socket: config.tmux.socket, env: base.env, scrubEnv: [config.delegation.apiKeyEnv] }),
-    withLock: (command, work) => withLock({ stateDir: paths.stateDir, command, log: base.log, waitMs: ctx.lockWaitMs, clock: base.clock }, work),
+    withLock: (command, work, options) => withLock({ stateDir: paths.stateDir, command, log: base.log, waitMs: options?.waitMs ?? ctx.lockWaitMs, clock: base.clock }, work),
     secutools() {
       secutoolsClient ??= import('./delegation/secutools-client.js').then((m) => m.secutoolsFromConfig(config, ctx.delegation(), base.log, base.clock));
       return secutoolsClient;

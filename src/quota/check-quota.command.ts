@@ -65,8 +65,11 @@ export async function run(options: CheckQuotaOptions, ctx: Context): Promise<Che
       return result;
     }
     try {
-      const report = await performSwap(ctx, state, lock, { to: null, reason: decision.reason, by: 'check-quota' });
-      result.swap = { status: 'done', report };
+      // The account judged exhausted is the one to leave: found already left, the swap does nothing.
+      const report = await performSwap(ctx, state, lock, { to: null, leaving: result.account, reason: decision.reason, by: 'check-quota' });
+      result.swap = report.status === 'already-left'
+        ? { status: 'skipped', reason: `${result.account} was already left by another run; ${report.to} is active` }
+        : { status: 'done', report };
     } catch (error) {
       if (!(error instanceof FailoverError)) throw error;
       ctx.log.error(`swap not done: ${error.message}`);

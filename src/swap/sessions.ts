@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../base/fs-atomic.js';
 import { unclaimTask } from '../queue/files.js';
 import { poolSessionNames } from '../base/core/config.js';
 import { errorMessage } from '../base/core/errors.js';
-import { readPane } from '../claude-code/core/screen.js';
+import { isShellCommand, readPane } from '../claude-code/core/screen.js';
 import { idleAfter, registryHomes } from '../sessions/core/session-record.js';
 import { idleSession, type SessionRecord, type State } from '../base/core/state.js';
 import type { JournalSession, SwapJournal } from './core/journal.js';
@@ -70,6 +70,11 @@ async function forgetResumeFile(ctx: Context, session: JournalSession): Promise<
   if (text?.trim().toLowerCase() === session.resumeId) await rm(path, { force: true });
 }
 
+async function atShell(ctx: Context, name: string): Promise<boolean> {
+  const pane = (await ctx.tmux.inspectMany([name])).get(name);
+  return pane == null || isShellCommand(pane.command);
+}
+
 /** How long the stopped Claude Codes get to exit before their conversations are resumed elsewhere. */
 const EXIT_WAIT_MS = 5000;
 
@@ -93,11 +98,27 @@ export async function stopSessions(ctx: Context, state: State, sessions: readonl
   if (!gone) ctx.log.warn(`some stopped Claude Code processes had not exited after ${EXIT_WAIT_MS / 1000}s; continuing`);
 }
 
-/** Puts a claimed task back in the inbox (unclaimTask finishes one a killed run left half done). */
+/**
+ * Which of the journal's sessions a swap interrupted while stopping them did stop: those gone from tmux, and a pool
+ * session that was working and whose pane is back at its shell (its Claude Code is gone: it was stopped and brought
+ * back by a run that could not record it). What still runs was never stopped.
+ */
+export async function stoppedSessions(ctx: Context, sessions: readonly JournalSession[]): Promise<Set<string>> {
+  const existing = new Set(await ctx.tmux.listSessions());
+  const working = sessions.filter((s) => s.kind === 'pool' && s.task !== null && existing.has(s.name)).map((s) => s.name);
+  const panes = working.length > 0 ? await ctx.tmux.inspectMany(working) : new Map<string, null>();
+  return new Set(sessions.filter((s) => !existing.has(s.name) || isShellCommand(panes.get(s.name)?.command)).map((s) => s.name));
+}
+
+/**
+ * Puts a claimed task back in the inbox (unclaimTask finishes one a killed run left half done). A task already back
+ * under its own name was put there by a run of this swap whose record of it was lost: it is the one to give back.
+ */
 async function requeueClaimed(claimed: string): Promise<string | null> {
   const held = await lstat(claimed).catch(() => null);
-  if (!held) return null; // already back, or finished and moved by reconcile
-  return unclaimTask(claimed);
+  if (held) return unclaimTask(claimed);
+  const pending = claimed.replace(/\.dispatched$/, '');
+  return (await lstat(pending).catch(() => null)) ? pending : null; // null: finished and moved by reconcile
 }
 
 /**
@@ -142,6 +163,8 @@ export async function restoreSessions(ctx: Context, state: State, journal: SwapJ
       state.sessions[s.name] ??= idleSession(now);
       // The saved conversation is this task's: dispatch gives the task back to this session, and nothing else to it.
       if (requeued && s.resumeId !== null) (state.sessions[s.name] as SessionRecord).resumeFor = requeued;
+      // Without its task the conversation is nobody's: a resume file with no reservation would take the next task.
+      if (!requeued) await forgetResumeFile(ctx, s);
       // A fresh shell: no turn of the stopped Claude Code (finished or failed) may speak for the next one.
       await rm(signalPath(ctx, s.name), { force: true });
       await rm(failedSignalPath(ctx, s.name), { force: true });
@@ -171,6 +194,11 @@ export async function restoreSessions(ctx: Context, state: State, journal: SwapJ
       } else if (!toType.includes(s)) {
         // A previous run typed it and was killed before recording that it had: never type it twice.
         outcome(s, 'resumed');
+      } else if (existing.has(s.name) && !(await atShell(ctx, s.name))) {
+        // Brought back already by a run that could not record it (a disk that refused the write): something runs
+        // there, and a command line typed into a running program would reach it as input.
+        ctx.log.info(`${s.name}: already running a program; the resume line is not typed again`);
+        outcome(s, 'left-running');
       } else {
         await ctx.tmux.sendLine(s.name, resumeCommandLine({ cwd: s.cwd, home, claudeCommand: ctx.config.dispatch.claudeCommand, resumeId: s.resumeId }));
         failpoint('swap-account:after-dedicated-launch');

@@ -1,3 +1,4 @@
+import { activeAccount } from '../accounts/active-account.js';
 import { readActiveLink } from '../accounts/symlinks.js';
 import { plural, table, type Style } from '../base/core/format.js';
 import type { Context } from '../context.js';
@@ -27,8 +28,11 @@ export interface SwapAccountResult {
  * operator who just repaired the homes decides the next step). Failures exit 1 after a rollback, 3 when blocked.
  */
 export async function run(options: SwapAccountOptions, ctx: Context): Promise<SwapAccountResult> {
-  const request = { to: options.to ?? null, reason: 'requested by the operator', by: 'swap-account' as const };
   const clearRequested = options.clearPartial === true;
+  // The account this run means to leave, read before it waits for the lock: a run that finds it already left
+  // (another swap got the lock first) does nothing, instead of moving on once more (there and back).
+  const leaving = options.to === undefined && !options.dryRun ? (await activeAccount(ctx.config, (await ctx.state.load()).activeAccount)).name : null;
+  const request = { to: options.to ?? null, leaving, reason: 'requested by the operator', by: 'swap-account' as const };
   if (options.dryRun) {
     const state = await ctx.state.load();
     const cleared = clearRequested ? state.partialSwap : null;
@@ -47,8 +51,14 @@ export async function run(options: SwapAccountOptions, ctx: Context): Promise<Sw
     }
     const swap = clearRequested && options.to === undefined ? null : await performSwap(ctx, state, lock, request);
     return { dryRun: false, clearedPartial: cleared, clearRequested, activeLink: await linkReport(ctx), swap };
-  });
+  }, { waitMs: Math.max(ctx.lockWaitMs, SWAP_LOCK_WAIT_MS) });
 }
+
+/**
+ * A by-hand swap waits out a swap under way (it holds the lock while the stopped Claude Codes exit, up to some
+ * seconds) rather than failing with "try again later"; the timers' runs keep the short wait.
+ */
+const SWAP_LOCK_WAIT_MS = 30_000;
 
 async function linkReport(ctx: Context): Promise<SwapAccountResult['activeLink']> {
   const link = await readActiveLink(ctx.config.activeLink).catch(() => ({ kind: 'unreadable' as const, path: ctx.config.activeLink }));
@@ -68,6 +78,11 @@ export function render(result: SwapAccountResult, style: Style): string {
   }
   const swap = result.swap;
   if (!swap) return parts.join('\n');
+  if (swap.status === 'already-left') {
+    const by = swap.leftBy ? ` (swapped ${swap.leftBy.from} → ${swap.leftBy.to} at ${swap.leftBy.at} by ${swap.leftBy.by})` : '';
+    parts.push(`${swap.from} was already left by another run${by}; ${swap.to} is active: nothing done`);
+    return parts.join('\n');
+  }
   if (swap.status === 'already-active') {
     parts.push(`${swap.to} is already the active account${swap.linksFixed.length ? `; created ${swap.linksFixed.join(', ')}` : ''}`);
     return parts.join('\n');
