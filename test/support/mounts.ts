@@ -28,6 +28,14 @@ async function unmount(dir: string): Promise<void> {
   if (plain.exitCode !== 0) await execa('umount', ['-l', dir], { reject: false, timeout: 10_000 });
 }
 
+/** Undoes a mount made here before the test ends (a bind mount on a queue folder: moves across it fail with EXDEV). */
+export async function unmountNow(dir: string): Promise<void> {
+  const at = mounted.lastIndexOf(dir);
+  if (at === -1) throw new Error(`${dir} was not mounted by this test`);
+  mounted.splice(at, 1);
+  await unmount(dir);
+}
+
 /** Null when tmpfs and bind mounts work here, else why not (the tests that need them are skipped with it). */
 export async function mountSupport(): Promise<string | null> {
   if (process.getuid?.() !== 0) return 'not running as root: mounting a tmpfs or a read-only bind mount is not possible';
@@ -52,10 +60,15 @@ export async function mountTmpfs(dir: string, bytes: number): Promise<void> {
   mounted.push(dir);
 }
 
-/** `dir` bound onto itself, read-only: every write under it fails with EROFS until `remount(dir, 'rw')`. */
-export async function bindReadOnly(dir: string): Promise<void> {
+/** `dir` bound onto itself, so that `remount(dir, 'ro')` can turn it read-only at the right moment. */
+export async function bindMount(dir: string): Promise<void> {
   await mount(['--bind', dir, dir]);
   mounted.push(dir);
+}
+
+/** `dir` bound onto itself, read-only: every write under it fails with EROFS until `remount(dir, 'rw')`. */
+export async function bindReadOnly(dir: string): Promise<void> {
+  await bindMount(dir);
   await remount(dir, 'ro');
 }
 
@@ -64,8 +77,11 @@ export async function remount(dir: string, mode: 'ro' | 'rw', options: { bind?: 
   await mount(['-o', `remount,${options.bind === false ? '' : 'bind,'}${mode}`, dir]);
 }
 
-/** Fills the filesystem of `dir` to the last byte with `<dir>/filler`; removing that file gives the room back. */
-export async function fill(dir: string): Promise<string> {
+/**
+ * Fills the filesystem of `dir` with `<dir>/filler` to the last byte, then gives `leaveBytes` back; removing that
+ * file gives all the room back.
+ */
+export async function fill(dir: string, leaveBytes = 0): Promise<string> {
   const path = join(dir, 'filler');
   const handle = await open(path, 'a');
   try {
@@ -80,6 +96,7 @@ export async function fill(dir: string): Promise<string> {
         }
       }
     }
+    if (leaveBytes > 0) await handle.truncate(Math.max(0, (await handle.stat()).size - leaveBytes));
   } finally {
     await handle.close();
   }
