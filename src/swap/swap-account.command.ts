@@ -31,7 +31,8 @@ export async function run(options: SwapAccountOptions, ctx: Context): Promise<Sw
   const clearRequested = options.clearPartial === true;
   // The account this run means to leave, read before it waits for the lock: a run that finds it already left
   // (another swap got the lock first) does nothing, instead of moving on once more (there and back).
-  const leaving = options.to === undefined && !options.dryRun ? (await activeAccount(ctx.config, (await ctx.state.load()).activeAccount)).name : null;
+  const swapsNext = options.to === undefined && !clearRequested && !options.dryRun;
+  const leaving = swapsNext ? (await activeAccount(ctx.config, (await ctx.state.load()).activeAccount)).name : null;
   const request = { to: options.to ?? null, leaving, reason: 'requested by the operator', by: 'swap-account' as const };
   if (options.dryRun) {
     const state = await ctx.state.load();
