@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The real Claude Code suite has its own config (vitest.real.config.ts, `npm run test:real`).
+    exclude: [...configDefaults.exclude, 'test/real/**'],
     // Integration tests drive real tmux servers and subprocesses: generous but bounded.
     testTimeout: 60_000,
     hookTimeout: 30_000,

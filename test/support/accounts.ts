@@ -67,8 +67,16 @@ export async function accountsRig(): Promise<AccountsRig> {
   return withAccounts(await makeRig(ACCOUNTS_RIG_OPTIONS));
 }
 
+export interface AccountsOptions {
+  /**
+   * Starts the operator's Claude Code in the dedicated session under `home`, lets it finish one turn, and returns its
+   * conversation id. Default: the fake, as startDedicated does; the real-client suite starts a real release.
+   */
+  startDedicated?: (rig: Rig, home: string) => Promise<string>;
+}
+
 /** Puts the accounts layout of accountsRig on a rig made with ACCOUNTS_RIG_OPTIONS (registered or not). */
-export async function withAccounts(rig: Rig): Promise<AccountsRig> {
+export async function withAccounts(rig: Rig, options: AccountsOptions = {}): Promise<AccountsRig> {
   // The dedicated session's project is the rig's own project folder, known only now: rewrite the config.
   rig.configOverrides.pool = { ...(rig.configOverrides.pool as Record<string, unknown>), dedicated: [{ session: DEDICATED, project: rig.project }] };
   await writeFile(rig.configPath, testConfigYaml(rig.home, rig.configOverrides));
@@ -78,7 +86,7 @@ export async function withAccounts(rig: Rig): Promise<AccountsRig> {
   await rig.tmux.newSession(OTHER, { cwd: rig.home });
   await rig.tmux.sendLine(OTHER, 'echo not-ours');
   const otherPid = await rig.tmux.displayMessage(`=${OTHER}:`, '#{pane_pid}');
-  const dedicatedId = await startDedicated(rig, homes.main);
+  const dedicatedId = await (options.startDedicated ?? startDedicated)(rig, homes.main);
   const reconcile = await cli(rig, ['reconcile']);
   expect(reconcile.exitCode, reconcile.stderr).toBe(0);
   return Object.assign(rig, { homes, activeLink: join(rig.home, '.claude'), dedicatedId, otherPid });

@@ -68,6 +68,12 @@ export interface RigOptions {
   dispatch?: Record<string, unknown>;
   completion?: Record<string, unknown>;
   turnMs?: number;
+  /** What `dispatch.claude_command` runs (default: the fake); the real-client suite names a real release. */
+  claudeCommand?: string;
+  /** More environment for the tmux server and the CLI runs (the real-client suite points Claude Code at its stand-in). */
+  env?: NodeJS.ProcessEnv;
+  /** More raw config (e.g. a third account), merged over the rig's own keys. */
+  config?: Record<string, unknown>;
 }
 
 export async function makeRig(options: RigOptions = {}): Promise<Rig> {
@@ -91,6 +97,7 @@ export async function createRig(home: string, options: RigOptions = {}): Promise
     IS_SANDBOX: '1',
     FAKE_CLAUDE_TURN_MS: String(options.turnMs ?? 300),
     PATH: process.env.PATH,
+    ...options.env,
   };
   const configOverrides: Record<string, unknown> = {
     pool: {
@@ -98,9 +105,10 @@ export async function createRig(home: string, options: RigOptions = {}): Promise
       dedicated: options.dedicated ?? [],
     },
     projects: [project],
-    dispatch: { claude_command: FAKE_CLAUDE, prompt_timeout: '15s', ...options.dispatch },
+    dispatch: { claude_command: options.claudeCommand ?? FAKE_CLAUDE, prompt_timeout: '15s', ...options.dispatch },
     completion: { idle_timeout: '2h', ...options.completion },
     tmux: { socket },
+    ...options.config,
   };
   const configPath = join(home, 'config.yaml');
   await writeFile(configPath, testConfigYaml(home, configOverrides));
