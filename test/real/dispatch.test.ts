@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { POOL } from '../support/accounts.js';
+import { linkTarget, readState, POOL } from '../support/accounts.js';
 import { submissions } from '../support/sessions.js';
 import { startFleet, stopFleet, type RealFleet } from './harness/fleet.js';
-import { TRICKY_BODY, dispatchNew, expectOtherUntouched, expectedMessage, paneOf, reconcileUntilDone, turnsOf, waitShowing } from './harness/scenario.js';
+import { TRICKY_BODY, cliJson, diagnostics, dispatchNew, expectOtherUntouched, expectedMessage, paneOf, reconcileUntilDone, turnsOf, waitShowing } from './harness/scenario.js';
 
 /**
  * Dispatch on real Claude Code releases: the task text goes through tmux's bracketed paste into the release's input
@@ -35,6 +35,32 @@ describe.each(inject('claudeCodeReleases'))('Claude Code $version: dispatch', (r
     expect(done.startsWith(`${TRICKY_BODY}\n`)).toBe(true);
     expect(done).toMatch(/claude-failover: done/);
     expect(turnsOf(fleet, 'tricky.md')).toHaveLength(1);
+    await expectOtherUntouched(fleet);
+  });
+
+  it.each([
+    { kind: 'server-error', status: 500 },
+    { kind: 'overloaded', status: 529 },
+  ] as const)('$status ($kind): Claude Code retries, check-quota does not swap, and the retried turn completes', async ({ kind, status }) => {
+    const name = `retry-${status}.md`;
+    fleet.standIn.setMode({ kind }, 'main');
+    await dispatchNew(fleet, name, `Answer once the API is back (${status}).`);
+    // Claude Code retries on its own: two failed attempts have reached the stand-in, and it is still at it.
+    await waitShowing(fleet, `two ${status} answers`, async () => turnsOf(fleet, name, 'main').filter((t) => t.status === status).length >= 2, [POOL]);
+
+    const quota = await cliJson<{ action: string; swap: unknown; sessions: Array<{ session: string; kind: string }> }>(fleet, ['check-quota']);
+    const context = `${JSON.stringify(quota)}\n${await diagnostics(fleet, [POOL])}`;
+    expect(quota, context).toMatchObject({ account: 'main', action: 'none', swap: null });
+    expect(quota.sessions.find((v) => v.session === POOL)?.kind, context).not.toBe('limit');
+    expect(await linkTarget(fleet)).toBe(fleet.homes.main);
+    expect((await readState(fleet)).counters.swaps).toBe(0);
+
+    // The API recovers: Claude Code's next retry succeeds and the task is done, on main, in one conversation.
+    fleet.standIn.setMode({ kind: 'ok' }, 'main');
+    await reconcileUntilDone(fleet, name);
+    const turns = turnsOf(fleet, name);
+    expect(turns.at(-1)).toMatchObject({ status: 200, account: 'main' });
+    expect(new Set(turns.map((t) => t.sessionId)).size).toBe(1);
     await expectOtherUntouched(fleet);
   });
 });

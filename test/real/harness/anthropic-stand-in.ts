@@ -43,6 +43,8 @@ export interface RecordedRequest {
   userText: string | null;
   /** The text came wrapped as a paste (`<pasted_content id=…>`). */
   pasteWrapped: boolean;
+  /** For /v1/messages: the own text of every user message sent, oldest first: the conversation so far. */
+  history: string[];
   /** For /v1/messages: the conversation it belongs to, from `metadata.user_id` (Claude Code puts its session id there). */
   sessionId: string | null;
   /** For /v1/messages: whether a stream was asked for. */
@@ -125,11 +127,14 @@ export class AnthropicStandIn {
     const body = await readBody(req);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const account = this.accountOf(req);
-    const record: RecordedRequest = { at: Date.now(), method: req.method ?? 'GET', path, account, status: 200, userText: null, pasteWrapped: false, sessionId: null, stream: null, turn: null };
+    const record: RecordedRequest = { at: Date.now(), method: req.method ?? 'GET', path, account, status: 200, userText: null, pasteWrapped: false, history: [], sessionId: null, stream: null, turn: null };
     this.requests.push(record);
     if (req.method === 'POST' && /^\/v1\/messages\/?$/.test(path)) {
       const parsed = parseJson(body);
-      const text = newestUserText(parsed);
+      const messages = Array.isArray(parsed?.messages) ? (parsed.messages as Array<Record<string, unknown>>) : [];
+      record.history = messages.filter((m) => m?.role === 'user').map(ownText).filter((t): t is string => t !== null).map(unwrapPastes);
+      // Recent releases put a `system` message after the newest user message.
+      const text = ownText(messages.findLast((m) => m?.role === 'user'));
       record.userText = text === null ? null : unwrapPastes(text);
       record.pasteWrapped = text !== null && record.userText !== text;
       record.sessionId = sessionOf(parsed);
@@ -201,15 +206,11 @@ function parseJson(text: string): Record<string, unknown> | null {
 }
 
 /**
- * The newest user message's own text: Claude Code sends content as a string or as parts, and puts context of its own
+ * A user message's own text: Claude Code sends content as a string or as parts, and puts context of its own
  * (`<system-reminder>` parts) before what was typed.
  */
-function newestUserText(request: Record<string, unknown> | null): string | null {
-  const messages = Array.isArray(request?.messages) ? (request.messages as Array<Record<string, unknown>>) : [];
-  // Recent releases put a `system` message after it.
-  const message = messages.findLast((m) => m?.role === 'user');
-  if (message === undefined) return null;
-  const content = message.content;
+function ownText(message: Record<string, unknown> | undefined): string | null {
+  const content = message?.content;
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return null;
   const texts = content
