@@ -53,6 +53,11 @@ export interface RecordedRequest {
   turn: boolean | null;
 }
 
+/** A reset on a whole minute, `hours` ahead: what Claude Code prints (minutes) and what the API sent (seconds) agree. */
+export function resetIn(hours: number): number {
+  return Math.ceil(Date.now() / 60_000) * 60 + hours * 3600;
+}
+
 /** The reply text when a mode names none. */
 export const DEFAULT_REPLY = 'Done.';
 
@@ -250,7 +255,9 @@ function delay(ms: number, res: ServerResponse): Promise<void> {
   });
 }
 
-const requestId = () => `req_standin_${randomBytes(8).toString('hex')}`;
+/** Request ids count up, so what a release prints of one is the same from run to run. */
+let requests = 0;
+const requestId = () => `req_standin_${String(++requests).padStart(16, '0')}`;
 
 function sendJson(res: ServerResponse, record: RecordedRequest, status: number, body: unknown, headers: Record<string, string> = {}): void {
   record.status = status;

@@ -79,6 +79,8 @@ export function claudeCodeEnv(home: string, standInUrl: string): NodeJS.ProcessE
     IS_SANDBOX: '1',
     DISABLE_AUTOUPDATER: '1',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    // Older releases try to fetch the plugin marketplace at start and print a failure notice over the footer.
+    CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: '1',
     DISABLE_ERROR_REPORTING: '1',
     DISABLE_TELEMETRY: '1',
   };

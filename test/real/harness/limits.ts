@@ -8,10 +8,7 @@ import type { StandInMode } from './anthropic-stand-in.js';
 
 /** The steps of the usage-limit scenarios: a limit on main, check-quota, the swap, and the conversations after it. */
 
-/** A reset on a whole minute, `hours` ahead: what Claude Code prints (minutes) and what the API sent (seconds) agree. */
-export function resetIn(hours: number): number {
-  return Math.ceil(Date.now() / 60_000) * 60 + hours * 3600;
-}
+export { resetIn } from './anthropic-stand-in.js';
 
 /** Claude Code's limit lines, as every release tested words them (`5-hour`, `session`, `weekly`). */
 const LIMIT_LINE = /You've hit your (?:5-hour|session|weekly) limit/;
