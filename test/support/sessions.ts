@@ -17,6 +17,8 @@ import { waitFor } from './wait.js';
  * (`tmux -L <unique>`, killed after each test) and the fake `claude` from fakes/.
  */
 export const FAKE_CLAUDE = join(REPO_ROOT, 'fakes', 'claude');
+/** The release the fake plays without FAKE_CLAUDE_RELEASE: the newest captured (fakes/claude-code/releases.mjs). */
+export const FAKE_CLAUDE_NEWEST = '2.1.332';
 
 const rigs: Rig[] = [];
 // Registered after temp.ts's hook, so it runs first: the server and every process in it (shells writing their

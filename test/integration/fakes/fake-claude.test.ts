@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { shellQuote } from '../../../src/claude-code/core/launch.js';
 import { isAtPrompt, readPane } from '../../../src/claude-code/core/screen.js';
-import { FAKE_CLAUDE, makeRig, registryEntries, waitFor, type Rig } from '../../support/sessions.js';
+import { FAKE_CLAUDE_NEWEST as NEWEST_CAPTURED, FAKE_CLAUDE, makeRig, registryEntries, waitFor, type Rig } from '../../support/sessions.js';
 
 /** The fake `claude` must behave like the captures in reference/claude-code/: these are its own checks. */
 async function start(rig: Rig, args: string, env = 'IS_SANDBOX=1'): Promise<void> {
@@ -14,7 +14,7 @@ async function start(rig: Rig, args: string, env = 'IS_SANDBOX=1'): Promise<void
 
 const screen = (rig: Rig) => rig.tmux.capture('ccl-auto-11');
 const transcriptLines = async (rig: Rig) => {
-  const dir = join(rig.home, '.claude-main', 'projects', rig.project.replace(/\//g, '-'));
+  const dir = join(rig.home, '.claude-main', 'projects', rig.project.replace(/[^A-Za-z0-9]/g, '-'));
   const files = await readdir(dir).catch(() => [] as string[]);
   const lines = await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')));
   return lines.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -25,7 +25,7 @@ describe('fake claude', () => {
     const rig = await makeRig();
     await start(rig, '--model opus --dangerously-skip-permissions');
     await waitFor('the prompt', async () => isAtPrompt(readPane(await screen(rig))));
-    expect(await screen(rig)).toContain('Claude Code v2.1.328');
+    expect(await screen(rig)).toContain(`Claude Code v${NEWEST_CAPTURED}`);
     const [entry] = await registryEntries(rig.home);
     expect(entry).toMatchObject({ status: 'idle', cwd: rig.project, tmux: expect.stringMatching(/^ccl-auto-11:@\d+\.%\d+$/) });
 
@@ -46,8 +46,9 @@ describe('fake claude', () => {
     await rig.tmux.sendText('ccl-auto-11', 'Next task');
     await rig.tmux.sendKeys('ccl-auto-11', 'Enter');
     await waitFor('the limit screen', async () => readPane(await screen(rig)).limitBanner);
-    expect(await screen(rig)).toMatch(/⎿ {2}You've hit your 5-hour limit · resets \d{1,2}:\d{2}[ap]m \(UTC\)/);
-    const last = (await transcriptLines(rig)).at(-1);
+    expect(await screen(rig)).toMatch(/⎿\s{2}You've hit your 5-hour limit · resets \d{1,2}:\d{2}[ap]m \(UTC\)/);
+    // The newest assistant record (the release puts a system notice after it, as the real one does).
+    const last = (await transcriptLines(rig)).filter((r) => r.type === 'assistant').at(-1);
     expect(last).toMatchObject({ isApiErrorMessage: true, apiErrorStatus: 429, error: 'rate_limit', apiErrorParams: { rate_limit_info: { resetsAt, rateLimitType: 'five_hour' } } });
   });
 

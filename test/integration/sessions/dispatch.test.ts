@@ -27,7 +27,8 @@ describe('dispatch into pool sessions running the fake claude', () => {
     const sent = await waitFor('the submission', async () => (await submissions(rig.home)).find((s) => s.model !== null));
     // Claude Code stores a paste with tabs as four spaces; everything else is byte for byte.
     expect(sent.message).toBe(taskMessage('tricky.md', tricky, DEFAULT_MESSAGE_SUFFIX).replace(/\t/g, '    '));
-    expect(sent.model).toBe('opus');
+    // The reply names the model Claude Code ran (the release's full id for the alias).
+    expect(sent.model).toMatch(/^claude-opus-/);
     expect(await queueFiles(rig.project)).toMatchObject({ inbox: ['tricky.md.dispatched'] });
     const state = await rig.ctx.state.load();
     expect(state.sessions['ccl-auto-11']).toMatchObject({ state: 'working', model: 'opus', account: 'main', launch: null });
