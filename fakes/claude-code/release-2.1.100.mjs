@@ -16,6 +16,7 @@ export default {
   layout: 'inline',
   bannerGap: 1,
   records: 'a',
+  wrapsPastes: false,
   registry: 'minimal',
   effort: 'medium',
   serverErrorKind: 'unknown',

@@ -15,6 +15,8 @@ export const fullScreen = (version, autoContinue) => ({
   layout: 'fullscreen',
   bannerGap: 2,
   records: 'c',
+  /** A paste of several lines is sent and stored wrapped: `<pasted_content id=…>` around it. */
+  wrapsPastes: true,
   registry: 'full',
   effort: 'medium',
   modelId: (name) => model(name)[1],

@@ -33,14 +33,14 @@ export function spread(left, right, cols) {
 /**
  * The lines of the whole screen. `ui`: { blocks (conversation, arrays of lines), input, placeholder, busy,
  * status (the line shown while busy: spinner or retry notice), extras (lines under the input box), menu (lines
- * replacing the input box, or null) }.
+ * replacing the input box, or null), notice (a release's footer notice, or null) }.
  */
 export function screenLines(profile, ui, ctx) {
   const { rows, cols } = ctx;
   const rule = '─'.repeat(cols);
   // An empty input box shows `❯` and a no-break space, then the placeholder a failed turn leaves, if any.
   const inputLines = ui.input === '' ? [`❯\u00a0${ui.placeholder}`] : ui.input.split('\n').map((line, i) => (i === 0 ? '❯ ' : '  ') + line);
-  const footer = profile.footer(ui.busy, cols);
+  const footer = profile.footer(ui.busy, cols, ui.notice);
   const box = ui.menu ?? [rule, ...inputLines, rule, ...ui.extras, ...footer];
   const conversation = ui.blocks.flatMap((block, i) => (i === 0 ? block : ['', ...block]));
   if (profile.layout === 'inline') {

@@ -10,10 +10,17 @@ const MONTH = /\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b/g;
 /** A spinner line (`✻ Hyperspacing…`): the glyph and the verb change every run. The retry notice is kept. */
 const SPINNER = /^(\s*)[·✢✳✶✻✽*](\s+)(?!API error)\S+…/;
 
-/** A screen with digits, month names, am/pm, spinner and turn-done verbs and trailing blanks taken out. */
+/** The mascot drawn left of the banner (block elements); recent releases animate it at start. */
+const MASCOT = /^[ \u2580-\u259f]*[\u2580-\u259f][ \u2580-\u259f]*(?=\S)/;
+
+/**
+ * A screen with digits, month names, am/pm, spinner and turn-done verbs, the banner's mascot and trailing blanks
+ * taken out.
+ */
 export function sameScreen(text: string): string {
   const lines = text.replace(/\r/g, '').split('\n').map((line) => line
     .replace(/ +$/, '')
+    .replace(MASCOT, '')
     .replace(SPINNER, '$1*$2Verb…')
     .replace(/^✻ \S+ for /, '✻ Verb for ')
     .replace(MONTH, 'Mon')
@@ -25,7 +32,7 @@ export function sameScreen(text: string): string {
 }
 
 const keysOf = (value: Json | undefined): string[] | null => (value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value).sort() : null);
-const digitsOut = (value: Json | undefined): Json => (typeof value === 'string' ? value.replace(/\d+/g, '#').replace(MONTH, 'Mon').replace(/#(?:am|pm)\b/g, '#xm') : value ?? null);
+const digitsOut = (value: Json | undefined): Json => (typeof value === 'string' ? value.replace(/<(\/?)pasted_content id="[^"]*">/g, '<$1pasted_content id="ID">').replace(/\d+/g, '#').replace(MONTH, 'Mon').replace(/#(?:am|pm)\b/g, '#xm') : value ?? null);
 
 /** A registry entry's fields, its status and the form of its tmux location (values that change every run left out). */
 export function registryShape(entry: Json): Json {

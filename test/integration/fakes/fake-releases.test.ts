@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPane } from '../../../src/claude-code/core/screen.js';
 import { createTmux, type Tmux } from '../../../src/sessions/tmux.js';
-import { CAPTURE_STATES, MESSAGE, PANE, type CaptureState } from '../../real/capture/states.js';
+import { CAPTURE_STATES, MESSAGE, PASTED_MESSAGE, PANE, type CaptureState } from '../../real/capture/states.js';
 import { STAND_IN_HOST } from '../../real/capture/neutralise.js';
 import { processesWithHome } from '../../real/harness/processes.js';
 import { REPO_ROOT } from '../../support/cli.js';
@@ -83,7 +83,8 @@ describe.each(captured)('the fake as Claude Code %s', (version) => {
     await tmux.sendLine(session, `clear; CLAUDE_CONFIG_DIR=~/.claude-${state.name} ${FAKE_CLAUDE} --model sonnet --dangerously-skip-permissions`);
     await waitFor('the prompt', async () => readPane(await tmux.capture(session)).input === '');
     if (state.send) {
-      await tmux.sendText(session, MESSAGE);
+      if (state.paste) await tmux.paste(session, PASTED_MESSAGE);
+      else await tmux.sendText(session, MESSAGE);
       await tmux.sendKeys(session, 'Enter');
       await waitFor(`${state.name} on screen`, async () => state.reached(await tmux.capture(session)));
     }

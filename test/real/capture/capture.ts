@@ -11,7 +11,7 @@ import { installRelease, requestedReleases, resolveReleases, type Release } from
 import { waitFor } from '../../support/wait.js';
 import { processesWithHome } from '../harness/processes.js';
 import { STAND_IN_HOST, createNeutraliser, dashed, type Neutraliser } from './neutralise.js';
-import { CAPTURE_STATES, MESSAGE, PANE, type CaptureState } from './states.js';
+import { CAPTURE_STATES, MESSAGE, PASTED_MESSAGE, PANE, type CaptureState } from './states.js';
 
 /**
  * Records what each release shows and writes at each state of a turn, into test/fixtures/claude-code/<version>/:
@@ -63,6 +63,8 @@ async function captureRelease(release: Release): Promise<void> {
   const capture: Capture = { root, socket, project: join(root, 'src', 'proj'), hooks: join(root, 'hooks'), standIn, tmux, out, neutral: neutraliserFor(root, standIn) };
   try {
     await mkdir(capture.project, { recursive: true });
+    // A session that stays, so the server does not exit between two states (and race the next one's start).
+    await tmux.newSession('keep', { cwd: root, ...PANE });
     await rm(out, { recursive: true, force: true });
     await mkdir(out, { recursive: true });
     const help = await run(release.binary, ['--help'], { env, timeout: 60_000 });
@@ -111,7 +113,8 @@ async function captureState(capture: Capture, state: CaptureState): Promise<void
   await sleep(1500);
   if (state.mode) c.standIn.setMode(state.mode(), account);
   if (state.send) {
-    await c.tmux.sendText(session, MESSAGE);
+    if (state.paste) await c.tmux.paste(session, PASTED_MESSAGE);
+    else await c.tmux.sendText(session, MESSAGE);
     await sleep(300);
     await c.tmux.sendKeys(session, 'Enter');
     await waitShowing(c, session, state.name, async () => state.reached(await c.tmux.capture(session)), 90_000);

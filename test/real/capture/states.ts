@@ -5,6 +5,8 @@ import { resetIn, type StandInMode } from '../harness/anthropic-stand-in.js';
 export const PANE = { width: 120, height: 40 };
 /** What is typed in every state that sends a message. */
 export const MESSAGE = 'Summarise the open issues.';
+/** What the `pasted` state pastes (bracketed paste, as dispatch does): long enough to be shown as a placeholder. */
+export const PASTED_MESSAGE = 'Summarise the open issues:\n- the first\n- the second\n- the third';
 
 /**
  * The states a capture records, each in a fresh Claude Code: what the stand-in answers (`mode`), whether a message is
@@ -16,6 +18,8 @@ export interface CaptureState {
   /** Environment put before `claude` on its command line (e.g. no retries, to see the final API error). */
   env?: string;
   send: boolean;
+  /** The message is pasted (PASTED_MESSAGE), not typed. */
+  paste?: boolean;
   reached: (pane: string) => boolean;
   /** How long the screen is left to settle once reached (a menu drawn after the limit line…). */
   settleMs?: number;
@@ -29,6 +33,7 @@ export const CAPTURE_STATES: readonly CaptureState[] = [
   { name: 'idle', send: false, reached: () => true },
   { name: 'busy', mode: () => ({ kind: 'slow', delayMs: 20_000 }), send: true, reached: (pane) => readPane(pane).busy, settleMs: 2500 },
   { name: 'done', mode: () => ({ kind: 'ok' }), send: true, reached: shows(/● Done\./) },
+  { name: 'pasted', mode: () => ({ kind: 'ok' }), send: true, paste: true, reached: shows(/● Done\./) },
   { name: 'five-hour-limit', mode: () => ({ kind: 'five-hour-limit', resetsAt: resetIn(3) }), send: true, reached: shows(/hit your (?:5-hour|session) limit/) },
   { name: 'weekly-limit', mode: () => ({ kind: 'weekly-limit', resetsAt: resetIn(50) }), send: true, reached: shows(/hit your weekly limit/), settleMs: 3000 },
   { name: 'expired-login', mode: () => ({ kind: 'expired-login' }), send: true, reached: shows(/401|\/login/) },
