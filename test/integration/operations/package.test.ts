@@ -28,7 +28,7 @@ describe('the npm package', () => {
     const paths = packed.files.map((f) => f.path);
     for (const needed of [
       'bin/claude-failover.js', 'bin/ccl-delegate.js', 'bin/run-bundle.js', 'dist/bundle/claude-failover.cjs', 'dist/bundle/ccl-delegate.cjs',
-      'dist/bundle/demo.mjs', 'fakes/claude', 'systemd/README.md', 'systemd/example/claude-failover-reconcile.service', 'README.md', 'LICENSE',
+      'dist/bundle/demo.mjs', 'fakes/claude', 'fakes/claude-code/releases.mjs', 'systemd/README.md', 'systemd/example/claude-failover-reconcile.service', 'README.md', 'LICENSE',
       'package.json', 'docs/operations.md',
     ]) {
       expect(paths, needed).toContain(needed);
