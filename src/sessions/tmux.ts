@@ -41,6 +41,13 @@ export interface Tmux {
   newSession(name: string, options: NewSessionOptions): Promise<void>;
   /** False when the session was already gone (or no server runs). */
   killSession(name: string): Promise<boolean>;
+  /**
+   * Creates many sessions, and kills many, in one tmux invocation each (a swap of a dozen sessions must not pay a
+   * dozen client processes). When one of them fails the chain stops there, so the rest are then done one by one and
+   * each failure is the caller's as with the single calls: a kill of a session already gone is not one.
+   */
+  newSessions(sessions: ReadonlyArray<{ name: string } & NewSessionOptions>): Promise<void>;
+  killSessions(names: readonly string[]): Promise<void>;
   /** Key names (`Enter`, `Escape`, `C-c`), each sent as a key. */
   sendKeys(name: string, ...keys: string[]): Promise<void>;
   /** Literal text typed into the pane (`send-keys -l`): no key-name interpretation. */
@@ -181,15 +188,33 @@ export function createTmux(options: TmuxOptions): Tmux {
     },
     hasSession: (name) => ranOnSession(['has-session', '-t', sessionTarget(name)]),
     async newSession(name, session) {
-      const args = [
-        'new-session', '-d', '-s', name, '-c', literalFormat(session.cwd),
+      await tmux.newSessions([{ name, ...session }]);
+    },
+    async newSessions(sessions) {
+      if (sessions.length === 0) return;
+      const args = sessions.flatMap((session, i) => [
+        ...(i === 0 ? [] : [';']),
+        'new-session', '-d', '-s', session.name, '-c', literalFormat(session.cwd),
         '-x', String(session.width ?? DEFAULT_PANE_SIZE.width), '-y', String(session.height ?? DEFAULT_PANE_SIZE.height),
-      ];
+      ]);
       // A tmux server started from a oneshot unit dies with the unit's cgroup; a transient scope keeps it alive.
       const via = isUnderSystemd(options.env) ? [options.systemdRun ?? 'systemd-run', '--user', '--scope', '--quiet'] : [];
-      await run(args, { via, env: serverEnv() });
+      try {
+        await run(args, { via, env: serverEnv() });
+      } catch (error) {
+        if (sessions.length === 1) throw error;
+        const existing = new Set(await tmux.listSessions());
+        for (const session of sessions) if (!existing.has(session.name)) await tmux.newSessions([session]);
+      }
     },
     killSession: (name) => ranOnSession(['kill-session', '-t', sessionTarget(name)]),
+    async killSessions(names) {
+      if (names.length === 0) return;
+      const chained = await ranOnSession(names.flatMap((name, i) => [...(i === 0 ? [] : [';']), 'kill-session', '-t', sessionTarget(name)]));
+      if (chained || names.length === 1) return;
+      // One of them was already gone and the chain stopped there: the rest one by one.
+      for (const name of names) await tmux.killSession(name);
+    },
     async sendKeys(name, ...keys) {
       await run(['send-keys', '-t', paneTarget(name), ...keys]);
     },

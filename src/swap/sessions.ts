@@ -86,10 +86,8 @@ const EXIT_WAIT_MS = 5000;
 export async function stopSessions(ctx: Context, state: State, sessions: readonly JournalSession[], menus: readonly string[]): Promise<void> {
   // Every session at once: a fleet of twelve must not take twelve times as long to stop as one.
   await Promise.all(menus.map((name) => ctx.tmux.sendKeys(name, 'Escape').catch((error: unknown) => ctx.log.debug(`${name}: Escape failed (${errorMessage(error)})`))));
-  await Promise.all(sessions.map(async (session) => {
-    await ctx.tmux.killSession(session.name);
-    ctx.log.info(`${session.name}: stopped for the swap${session.resumeId ? ` (conversation ${session.resumeId} saved)` : ''}`);
-  }));
+  await ctx.tmux.killSessions(sessions.map((s) => s.name));
+  for (const session of sessions) ctx.log.info(`${session.name}: stopped for the swap${session.resumeId ? ` (conversation ${session.resumeId} saved)` : ''}`);
   const names = new Set(sessions.map((s) => s.name));
   const gone = await pollUntil(ctx.clock, EXIT_WAIT_MS, 100, async () => {
     const live = await registryByTmuxSession(registryHomes(ctx.config, state));
@@ -108,6 +106,22 @@ export async function stoppedSessions(ctx: Context, sessions: readonly JournalSe
   const working = sessions.filter((s) => s.kind === 'pool' && s.task !== null && existing.has(s.name)).map((s) => s.name);
   const panes = working.length > 0 ? await ctx.tmux.inspectMany(working) : new Map<string, null>();
   return new Set(sessions.filter((s) => !existing.has(s.name) || isShellCommand(panes.get(s.name)?.command)).map((s) => s.name));
+}
+
+/**
+ * The stopped sessions that are gone, created again in one tmux call. Those it could not create are left to the
+ * per-session step, which creates each on its own and reports its own failure.
+ */
+async function createMissing(ctx: Context, sessions: readonly JournalSession[]): Promise<Set<string>> {
+  if (sessions.length === 0) return new Set();
+  try {
+    await ctx.tmux.newSessions(sessions.map((s) => ({ name: s.name, cwd: s.cwd })));
+    return new Set(sessions.map((s) => s.name));
+  } catch (error) {
+    ctx.log.debug(`recreating ${sessions.length} sessions at once failed (${errorMessage(error)}); one by one`);
+    const live = new Set(await ctx.tmux.listSessions());
+    return new Set(sessions.filter((s) => live.has(s.name)).map((s) => s.name));
+  }
 }
 
 /**
@@ -144,6 +158,10 @@ export async function restoreSessions(ctx: Context, state: State, journal: SwapJ
     s.done = true;
     outcome(s, 'left-running');
   }
+  const created = await createMissing(ctx, pending.filter((s) => s.stopped && !existing.has(s.name)));
+  const bringBack = async (s: JournalSession) => {
+    if (!existing.has(s.name) && !created.has(s.name)) await ctx.tmux.newSession(s.name, { cwd: s.cwd });
+  };
 
   // Pool sessions: release their records first (saved), then the tasks, then fresh shells.
   const pool = pending.filter((s) => s.stopped && s.kind === 'pool');
@@ -159,7 +177,7 @@ export async function restoreSessions(ctx: Context, state: State, journal: SwapJ
     try {
       const heldElsewhere = s.task !== null && Object.values(state.sessions).some((r) => r.task === s.task);
       const requeued = s.task !== null && !heldElsewhere ? await requeueClaimed(s.task) : null;
-      if (!existing.has(s.name)) await ctx.tmux.newSession(s.name, { cwd: s.cwd });
+      await bringBack(s);
       state.sessions[s.name] ??= idleSession(now);
       // The saved conversation is this task's: dispatch gives the task back to this session, and nothing else to it.
       if (requeued && s.resumeId !== null) (state.sessions[s.name] as SessionRecord).resumeFor = requeued;
@@ -187,7 +205,7 @@ export async function restoreSessions(ctx: Context, state: State, journal: SwapJ
   if (toType.length > 0) await save();
   await Promise.all(dedicated.map(async (s) => {
     try {
-      if (!existing.has(s.name)) await ctx.tmux.newSession(s.name, { cwd: s.cwd });
+      await bringBack(s);
       if (s.resumeId === null) {
         ctx.log.warn(`${s.name}: no conversation id was found; left at its shell (never launched blind)`);
         outcome(s, 'at-shell');

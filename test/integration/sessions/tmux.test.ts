@@ -59,6 +59,21 @@ describe('tmux adapter on a private server', () => {
     expect(await tmux.killSession('ccl-auto-11')).toBe(false);
   });
 
+  it('creates and kills many sessions in one call each; a chain broken by one session is finished one by one', async () => {
+    const tmux = server();
+    const dir = await tempDir();
+    await tmux.newSessions(['ccl-auto-11', 'ccl-auto-12', 'ccl-auto-13'].map((name) => ({ name, cwd: dir })));
+    expect((await tmux.listSessions()).sort()).toEqual(['ccl-auto-11', 'ccl-auto-12', 'ccl-auto-13']);
+    // ccl-auto-12 exists already: the chained call stops at it, the others are still created.
+    await tmux.killSession('ccl-auto-11');
+    await tmux.newSessions(['ccl-auto-11', 'ccl-auto-12', 'ccl-auto-14'].map((name) => ({ name, cwd: dir })));
+    expect((await tmux.listSessions()).sort()).toEqual(['ccl-auto-11', 'ccl-auto-12', 'ccl-auto-13', 'ccl-auto-14']);
+    // ccl-auto-15 is not there: the other three still go, and ccl-auto-1 (a prefix) is never matched.
+    await tmux.newSession('ccl-auto-1', { cwd: dir });
+    await tmux.killSessions(['ccl-auto-15', 'ccl-auto-11', 'ccl-auto-12', 'ccl-auto-13']);
+    expect((await tmux.listSessions()).sort()).toEqual(['ccl-auto-1', 'ccl-auto-14']);
+  });
+
   it('targets are exact: ccl-auto-1 never reaches ccl-auto-11', async () => {
     const tmux = server();
     const dir = await tempDir();
