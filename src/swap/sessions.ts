@@ -59,7 +59,7 @@ export async function writeResumeFiles(ctx: Context, sessions: readonly JournalS
   const withIds = sessions.filter((s) => s.resumeId !== null);
   if (withIds.length === 0) return;
   await mkdir(ctx.paths.resumeDir, { recursive: true, mode: 0o700 });
-  for (const session of withIds) await writeFileAtomic(resumeFilePath(ctx, session.name), `${session.resumeId}\n`, 0o600);
+  await Promise.all(withIds.map((session) => writeFileAtomic(resumeFilePath(ctx, session.name), `${session.resumeId}\n`, 0o600)));
 }
 
 /** Removes a resume file this swap wrote, and only if it still holds the id we wrote (never a newer one). */
@@ -89,7 +89,8 @@ export async function stopSessions(ctx: Context, state: State, sessions: readonl
   await ctx.tmux.killSessions(sessions.map((s) => s.name));
   for (const session of sessions) ctx.log.info(`${session.name}: stopped for the swap${session.resumeId ? ` (conversation ${session.resumeId} saved)` : ''}`);
   const names = new Set(sessions.map((s) => s.name));
-  const gone = await pollUntil(ctx.clock, EXIT_WAIT_MS, 100, async () => {
+  // Asked often: a Claude Code leaves within tens of milliseconds of its session, and the swap waits on the last.
+  const gone = await pollUntil(ctx.clock, EXIT_WAIT_MS, 25, async () => {
     const live = await registryByTmuxSession(registryHomes(ctx.config, state));
     return [...names].some((name) => live.has(name)) ? undefined : true;
   });
