@@ -95,26 +95,18 @@ export async function readRegistry(home: string): Promise<RegistryEntry[]> {
   return entries;
 }
 
-/** Live Claude Code sessions by tmux session name, across the given homes; the newest wins on a clash. */
-export async function registryByTmuxSession(homes: readonly string[]): Promise<Map<string, RegistryEntry>> {
-  const bySession = new Map<string, RegistryEntry>();
-  for (const home of new Set(homes)) {
-    for (const entry of await readRegistry(home)) {
-      if (entry.tmuxSession === null) continue;
-      const previous = bySession.get(entry.tmuxSession);
-      if (!previous || (entry.statusUpdatedAt ?? 0) > (previous.statusUpdatedAt ?? 0)) bySession.set(entry.tmuxSession, entry);
-    }
-  }
-  return bySession;
-}
-
 /**
  * Where Claude Code keeps a session's transcript: `<home>/projects/<cwd with "/" replaced by "-">/<id>.jsonl`
  * (reference README). Some versions also replace other non-alphanumeric characters, so both spellings are tried.
  */
 export function transcriptCandidates(home: string, cwd: string, sessionId: string): string[] {
+  return transcriptFolders(home, cwd).map((dir) => join(dir, `${sessionId}.jsonl`));
+}
+
+/** The folders that may hold a project's transcripts under one home (both spellings of the cwd). */
+export function transcriptFolders(home: string, cwd: string): string[] {
   const spellings = new Set([cwd.replace(/\//g, '-'), cwd.replace(/[^A-Za-z0-9]/g, '-')]);
-  return [...spellings].map((dir) => join(home, 'projects', dir, `${sessionId}.jsonl`));
+  return [...spellings].map((dir) => join(home, 'projects', dir));
 }
 
 /** The newest main-chain records of a transcript, reading only its last `maxBytes` however large it is. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { lstat, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { activeAccount } from '../accounts/active-account.js';
@@ -19,6 +20,8 @@ import { idleSession, type State } from '../base/core/state.js';
 import { parseTask } from '../queue/core/task.js';
 import type { Context } from '../context.js';
 import { launch, type LaunchOutcome } from './launch.js';
+import type { ConversationStart } from '../claude-code/core/launch.js';
+import { uuidV4 } from '../base/core/uuid.js';
 import { keepConversation, readResumeFile, resumeFilePath } from './conversations.js';
 import { recreateSession } from './recycle.js';
 import { requeueOrFail } from './requeue.js';
@@ -177,6 +180,12 @@ async function execute(ctx: Context, state: State, lock: LockHandle, prepared: P
   }
   const resumeIds = new Map<string, string | null>();
   for (const a of plan.assignments) resumeIds.set(a.session, await readResumeFile(ctx, a.session));
+  // Every launch runs in a conversation whose id is known before Claude Code starts: the one it resumes, or a new
+  // one under an id chosen here (`--session-id`). Recorded in the intent, so even a killed dispatch knows it.
+  const conversations = new Map<string, ConversationStart>(plan.assignments.map((a) => {
+    const resumeId = resumeIds.get(a.session) ?? null;
+    return [a.session, resumeId !== null ? { kind: 'resume', id: resumeId } : { kind: 'new', id: uuidV4(randomBytes(16)) }];
+  }));
 
   // Intent: the assignment is durable before anything else changes.
   for (const a of plan.assignments) {
@@ -194,6 +203,7 @@ async function execute(ctx: Context, state: State, lock: LockHandle, prepared: P
       submittedAt: null,
       paneDigest: null,
       paneChangedAt: null,
+      conversationId: conversations.get(a.session)?.id ?? null,
       launch: { pid: process.pid, startedAt: now.toISOString(), pending: a.task.path, resumeId: resumeIds.get(a.session) ?? null },
     };
     state.sessions[a.session] = record;
@@ -240,7 +250,7 @@ async function execute(ctx: Context, state: State, lock: LockHandle, prepared: P
       home: account.home,
       claudeCommand: ctx.config.dispatch.claudeCommand,
       model: modelFor(a.task.priority, ctx.config.dispatch.models),
-      resumeId: resumeIds.get(a.session) ?? null,
+      conversation: conversations.get(a.session) as ConversationStart,
       message: message.text,
     }, panes);
   }));

@@ -47,7 +47,7 @@ export async function launch(ctx: Context, request: LaunchRequest, panes: PaneBa
     });
     if (!ready) return failed(`Claude Code showed no input prompt within ${ctx.config.dispatch.promptTimeoutMs} ms`);
     step('prompt seen');
-    if (ready.noConversation) return { ok: false, reason: `claude --resume ${request.resumeId}: no conversation found under ${request.home}`, noConversation: true };
+    if (ready.noConversation) return { ok: false, reason: `claude --resume ${request.conversation.id}: no conversation found under ${request.home}`, noConversation: true };
     if (ready.permissionsRefused) {
       return failed('Claude Code refused --dangerously-skip-permissions (running as root: set IS_SANDBOX=1 in the tmux environment)');
     }

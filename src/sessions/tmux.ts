@@ -63,7 +63,10 @@ export interface Tmux {
   capture(name: string): Promise<string>;
   /** Captures many sessions in as few tmux invocations as possible; a vanished session maps to null. */
   captureMany(names: readonly string[]): Promise<Map<string, string | null>>;
-  /** Like captureMany, plus each pane's foreground command (`#{pane_current_command}`), in the same invocations. */
+  /**
+   * Like captureMany, plus each pane's foreground command (`#{pane_current_command}`) and shell pid (`#{pane_pid}`),
+   * in the same invocations.
+   */
   inspectMany(names: readonly string[]): Promise<Map<string, PaneSnapshot | null>>;
   /** `display-message -p -t <target> <format>`; the target is used as given (e.g. a pane id `%3`). */
   displayMessage(target: string, format: string): Promise<string>;
@@ -74,6 +77,8 @@ export interface PaneSnapshot {
   text: string;
   /** The pane's foreground process name, e.g. `bash` at the shell, `claude` (or `node`) while Claude Code runs. */
   command: string;
+  /** The pid of the pane's first process (its shell, `#{pane_pid}`): whatever runs in the pane descends from it. */
+  panePid: number | null;
 }
 
 export interface TmuxOptions {
@@ -263,7 +268,7 @@ export function createTmux(options: TmuxOptions): Tmux {
   };
 
   /**
-   * One tmux process for many captures: `capture-pane … ; display-message -p '<marker> #{pane_current_command}' ;
+   * One tmux process for many captures: `capture-pane … ; display-message -p '<marker> #{pane_pid} #{pane_current_command}' ;
    * capture-pane …`. The markers are random per call, so pane text cannot fake one. tmux stops a command list at
    * the first failing command (a session that vanished): what came before is kept, that session is recorded as
    * gone, and the rest is retried, so each vanished session costs one extra invocation at most.
@@ -276,7 +281,7 @@ export function createTmux(options: TmuxOptions): Tmux {
       const args = pending.flatMap((name, i) => [
         ...(i === 0 ? [] : [';']),
         'capture-pane', '-p', '-J', '-t', paneTarget(name), ';',
-        'display-message', '-p', '-t', paneTarget(name), `${marker(i)} #{pane_current_command}`,
+        'display-message', '-p', '-t', paneTarget(name), `${marker(i)} #{pane_pid} #{pane_current_command}`,
       ]);
       let output: string;
       let failure: FailoverError | null = null;
@@ -293,7 +298,9 @@ export function createTmux(options: TmuxOptions): Tmux {
         const end = output.indexOf(`${marker(i)} `, offset);
         const lineEnd = end === -1 ? -1 : output.indexOf('\n', end);
         if (lineEnd === -1) break;
-        captured.set(name, { text: output.slice(offset, end), command: output.slice(end + marker(i).length + 1, lineEnd) });
+        const [pid, ...command] = output.slice(end + marker(i).length + 1, lineEnd).split(' ');
+        const panePid = Number(pid);
+        captured.set(name, { text: output.slice(offset, end), command: command.join(' '), panePid: Number.isInteger(panePid) && panePid > 0 ? panePid : null });
         offset = lineEnd + 1;
         done = i + 1;
       }

@@ -132,7 +132,7 @@ async function journaledSteps(ctx: Context, state: State, lock: LockHandle, jour
   journal.phase = 'stopping';
   await save();
   try {
-    await stopSessions(ctx, state, journal.sessions, plan.menus);
+    await stopSessions(ctx, journal.sessions, plan.menus, plan.processes);
   } catch (error) {
     throw await failAndRollBack(ctx, state, lock, journal, links, writes, error, 'stopping the sessions failed: ');
   }

@@ -1,12 +1,15 @@
 import { lstat, mkdir, readFile, rm } from 'node:fs/promises';
-import { registryByTmuxSession } from '../claude-code/registry.js';
+import { dedicatedConversation, registryLineages } from '../claude-code/pane-sessions.js';
+import { matchEntriesToPanes } from '../claude-code/core/session-match.js';
+import { descendantsIn, processAlive, processParents } from '../base/process.js';
+import { paneRoots } from '../sessions/observe.js';
 import { failpoint } from '../base/failpoint.js';
 import { writeFileAtomic } from '../base/fs-atomic.js';
 import { unclaimTask } from '../queue/files.js';
 import { poolSessionNames } from '../base/core/config.js';
 import { errorMessage } from '../base/core/errors.js';
 import { isShellCommand, readPane } from '../claude-code/core/screen.js';
-import { idleAfter, registryHomes } from '../sessions/core/session-record.js';
+import { asLifecycle, idleAfter, recordedConversation, registryHomes } from '../sessions/core/session-record.js';
 import { idleSession, type SessionRecord, type State } from '../base/core/state.js';
 import type { JournalSession, SwapJournal } from './core/journal.js';
 import { resumeCommandLine, type SessionFacts } from './core/plan.js';
@@ -29,29 +32,49 @@ export interface SessionOutcome {
   error: string | null;
 }
 
-/** Every configured session (pool range + dedicated) that exists, read with one batched tmux call. */
+/**
+ * Every configured session (pool range + dedicated) that exists, read with one batched tmux call: its pane, the
+ * registry entry matched to it by process ancestry, the processes running in it, the conversation a pool session's
+ * record names and, for a dedicated session no registry entry speaks for, the conversation its process writes.
+ */
 export async function observeSwapSessions(ctx: Context, state: State): Promise<SessionFacts[]> {
   const existing = new Set(await ctx.tmux.listSessions());
   const dedicated = ctx.config.pool.dedicated;
   const names = [...poolSessionNames(ctx.config.pool.autonomous), ...dedicated.map((d) => d.session)].filter((n) => existing.has(n));
   const panes = await ctx.tmux.inspectMany(names);
-  const registry = await registryByTmuxSession(registryHomes(ctx.config, state));
-  return names.flatMap((name): SessionFacts[] => {
+  const homes = registryHomes(ctx.config, state);
+  const lineages = await registryLineages(homes);
+  const registry = matchEntriesToPanes(lineages, paneRoots(panes));
+  const parents = await processParents();
+  // Conversations known to be someone else's: a dedicated session's process may write only one of the others.
+  const claimed = new Set([
+    ...lineages.map((l) => l.entry.sessionId),
+    ...Object.values(state.sessions).flatMap((r) => [recordedConversation(r), asLifecycle(r).launch?.resumeId ?? null]).filter((id): id is string => id !== null),
+  ]);
+  const nowMs = ctx.clock.now().getTime();
+  const facts = await Promise.all(names.map(async (name): Promise<SessionFacts | null> => {
     const pane = panes.get(name);
-    if (pane == null) return []; // vanished since the listing: nothing to stop, nothing to bring back
+    if (pane == null) return null; // vanished since the listing: nothing to stop, nothing to bring back
     const reading = readPane(pane.text);
     const entry = registry.get(name);
     const project = dedicated.find((d) => d.session === name)?.project ?? null;
-    return [{
+    const written = project !== null && !entry
+      ? (await dedicatedConversation({ panePid: pane.panePid, project, homes, registryId: null, claimed, paneHint: null, nowMs }, parents))?.id ?? null
+      : null;
+    return {
       name,
       kind: project === null ? 'pool' : 'dedicated',
       project,
       record: state.sessions[name],
       registry: entry ? { sessionId: entry.sessionId, cwd: entry.cwd } : null,
+      recorded: project === null ? recordedConversation(state.sessions[name]) : null,
+      written,
       paneHint: reading.resumeHint,
       menu: reading.menu,
-    }];
-  });
+      processes: pane.panePid === null ? [] : descendantsIn(parents, pane.panePid),
+    };
+  }));
+  return facts.filter((f): f is SessionFacts => f !== null);
 }
 
 /** `<resume_dir>/<session>-resume-id.txt` for every session with a conversation to resume (atomic writes). */
@@ -80,20 +103,17 @@ const EXIT_WAIT_MS = 5000;
 
 /**
  * Dismisses open menus (Escape), then kills the configured sessions named in the journal, and nothing else:
- * every target is exact. Then waits (bounded) until their Claude Codes have left the registry, so a conversation is
- * never resumed while its old process may still be writing to it.
+ * every target is exact. Then waits (bounded) until the processes that ran in their panes have exited, so a
+ * conversation is never resumed while its old process may still be writing to it (on every release: the wait is
+ * on the processes, not on a registry some releases do not keep).
  */
-export async function stopSessions(ctx: Context, state: State, sessions: readonly JournalSession[], menus: readonly string[]): Promise<void> {
+export async function stopSessions(ctx: Context, sessions: readonly JournalSession[], menus: readonly string[], processes: readonly number[]): Promise<void> {
   // Every session at once: a fleet of twelve must not take twelve times as long to stop as one.
   await Promise.all(menus.map((name) => ctx.tmux.sendKeys(name, 'Escape').catch((error: unknown) => ctx.log.debug(`${name}: Escape failed (${errorMessage(error)})`))));
   await ctx.tmux.killSessions(sessions.map((s) => s.name));
   for (const session of sessions) ctx.log.info(`${session.name}: stopped for the swap${session.resumeId ? ` (conversation ${session.resumeId} saved)` : ''}`);
-  const names = new Set(sessions.map((s) => s.name));
   // Asked often: a Claude Code leaves within tens of milliseconds of its session, and the swap waits on the last.
-  const gone = await pollUntil(ctx.clock, EXIT_WAIT_MS, 25, async () => {
-    const live = await registryByTmuxSession(registryHomes(ctx.config, state));
-    return [...names].some((name) => live.has(name)) ? undefined : true;
-  });
+  const gone = await pollUntil(ctx.clock, EXIT_WAIT_MS, 25, async () => (processes.some((pid) => processAlive(pid)) ? undefined : true));
   if (!gone) ctx.log.warn(`some stopped Claude Code processes had not exited after ${EXIT_WAIT_MS / 1000}s; continuing`);
 }
 

@@ -1,4 +1,6 @@
 import { hasControlCharacter } from '../../base/core/format.js';
+import { unreachable } from '../../base/core/errors.js';
+import { isUuid } from '../../base/core/uuid.js';
 
 /**
  * The text typed into a pool session's shell to start Claude Code, and the message pasted into it.
@@ -16,12 +18,19 @@ export interface LaunchSpec {
   home: string;
   claudeCommand: string;
   model: string;
-  resumeId: string | null;
+  conversation: ConversationStart;
 }
 
 /**
+ * The conversation a launch runs in, always one whose id the tool knows before Claude Code starts: an existing one
+ * (`--resume <id>`) or a new one under an id the tool chose and recorded (`--session-id <id>`, which every release
+ * tested takes). Knowing it means knowing the transcript path and the resume id without reading anything back.
+ */
+export type ConversationStart = { kind: 'resume'; id: string } | { kind: 'new'; id: string };
+
+/**
  * `cd '<project>' && CLAUDE_CONFIG_DIR='<home>' <claude_command> --model '<m>' --dangerously-skip-permissions
- * [--resume <uuid>]`. `claude_command` is the operator's own config (it may be a path or carry arguments), so it
+ * --resume <uuid>` (or `--session-id <uuid>` for a new conversation). `claude_command` is the operator's own config (it may be a path or carry arguments), so it
  * is typed as written; the model is quoted because it is config too, but as a value, not code. `&&` keeps Claude
  * Code from starting in the wrong folder when the project is gone.
  */
@@ -34,8 +43,20 @@ export function launchCommandLine(spec: LaunchSpec): string {
     shellQuote(spec.model),
     '--dangerously-skip-permissions',
   ];
-  if (spec.resumeId !== null) parts.push('--resume', spec.resumeId);
+  if (!isUuid(spec.conversation.id)) throw new Error(`not a session UUID: ${JSON.stringify(spec.conversation.id)}`);
+  parts.push(conversationFlag(spec.conversation), spec.conversation.id.toLowerCase());
   return typeable(parts.join(' '));
+}
+
+function conversationFlag(conversation: ConversationStart): string {
+  switch (conversation.kind) {
+    case 'resume':
+      return '--resume';
+    case 'new':
+      return '--session-id';
+    default:
+      return unreachable(conversation, 'conversation start');
+  }
 }
 
 

@@ -5,6 +5,7 @@
 
 import type { Config } from '../../base/core/config.js';
 import { idleSession, type SessionRecord, type State } from '../../base/core/state.js';
+import { isUuid } from '../../base/core/uuid.js';
 
 export interface LaunchIntent {
   /** The run that wrote it; a record still carrying it after that run ended is an interrupted dispatch. */
@@ -27,6 +28,13 @@ export interface LifecycleFields {
   /** Fingerprint of the conversation on the pane and when it last changed (stall detection). */
   paneDigest?: string | null;
   paneChangedAt?: string | null;
+  /**
+   * The conversation the session runs its task in: the id given to Claude Code with `--session-id` for a new one or
+   * `--resume` for a continued one, recorded in the launch intent before Claude Code starts, so the transcript
+   * (`<home>/projects/<encoded project>/<id>.jsonl`) and the resume id are known on every release, even of a launch
+   * whose dispatch was killed.
+   */
+  conversationId?: string | null;
   /** Present only between the intent and the end of a launch. */
   launch?: LaunchIntent | null;
   /**
@@ -39,6 +47,12 @@ export interface LifecycleFields {
 export type LifecycleRecord = SessionRecord & LifecycleFields;
 
 export const asLifecycle = (record: SessionRecord): LifecycleRecord => record as LifecycleRecord;
+
+/** The conversation a pool session's record names (validated), or null. */
+export function recordedConversation(record: SessionRecord | undefined): string | null {
+  const id = record ? asLifecycle(record).conversationId : null;
+  return isUuid(id) ? id.toLowerCase() : null;
+}
 
 /** The idle form after a task left the session: lifecycle facts dropped, lastFail kept (it drives the cooldown). */
 export function idleAfter(record: SessionRecord | undefined, now: Date, lastFail?: string): SessionRecord {

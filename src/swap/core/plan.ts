@@ -84,10 +84,19 @@ export interface SessionFacts {
   project: string | null;
   /** The state's record (pool sessions; dedicated ones may have one too). */
   record: SessionRecord | undefined;
-  /** Claude Code's live registry entry for this tmux session, if any. */
+  /** Claude Code's live registry entry matched to this session's pane (by process ancestry), if any. */
   registry: { sessionId: string; cwd: string } | null;
+  /** The conversation a pool session's record names: the id its launch gave Claude Code. */
+  recorded: string | null;
+  /**
+   * A dedicated session without a registry entry: the conversation its Claude Code process is proven to write
+   * (claude-code/core/session-match.ts), if any.
+   */
+  written: string | null;
   /** The validated `--resume <uuid>` hint on the pane, if any. */
   paneHint: string | null;
+  /** The processes running in the session's pane: the swap waits for them to exit before resuming elsewhere. */
+  processes: readonly number[];
   /** A menu (e.g. the usage-limit one) is open: Escape before anything else. */
   menu: boolean;
 }
@@ -97,6 +106,8 @@ export interface SessionPlan {
   sessions: JournalSession[];
   /** Sessions with an open menu to dismiss before they are stopped. */
   menus: string[];
+  /** The processes of the sessions to stop, to wait for after the stop. */
+  processes: number[];
 }
 
 const uuidOrNull = (value: unknown): string | null => (isUuid(value) ? value.toLowerCase() : null);
@@ -108,14 +119,17 @@ function heldTask(record: SessionRecord | undefined): string | null {
 }
 
 /**
- * Which conversation each session resumes after the swap: the live registry entry, else the pane's
- * resume hint, else (a pool session whose dispatch was interrupted) the id that dispatch had taken; only validated
- * UUIDs. Idle pool sessions keep nothing: they come back fresh. Dedicated sessions keep their conversation's folder.
+ * Which conversation each session resumes after the swap, only validated UUIDs. A pool session: the id its launch
+ * recorded (the tool chose it, so it holds on every release), else the live registry entry, else the pane's resume
+ * hint, else the id an interrupted dispatch had taken. Idle pool sessions keep nothing: they come back fresh. A
+ * dedicated session: its registry entry, else the transcript its process is proven to write, else the pane's hint;
+ * none leaves it at its shell. Dedicated sessions keep their conversation's folder.
  */
 export function planSwapSessions(facts: readonly SessionFacts[], operatorHome: string): SessionPlan {
   const sessions: JournalSession[] = [];
   for (const fact of facts) {
-    const fromRegistry = uuidOrNull(fact.registry?.sessionId) ?? fact.paneHint;
+    const registryId = uuidOrNull(fact.registry?.sessionId);
+    const hint = uuidOrNull(fact.paneHint);
     if (fact.kind === 'pool') {
       const task = heldTask(fact.record);
       const launch = (fact.record as { launch?: { resumeId?: unknown } | null } | undefined)?.launch;
@@ -123,7 +137,7 @@ export function planSwapSessions(facts: readonly SessionFacts[], operatorHome: s
         name: fact.name,
         kind: 'pool',
         cwd: operatorHome,
-        resumeId: task ? (fromRegistry ?? uuidOrNull(launch?.resumeId)) : null,
+        resumeId: task ? (uuidOrNull(fact.recorded) ?? registryId ?? hint ?? uuidOrNull(launch?.resumeId)) : null,
         task,
         project: task ? fact.record?.project ?? null : null,
         stopped: false,
@@ -132,10 +146,11 @@ export function planSwapSessions(facts: readonly SessionFacts[], operatorHome: s
       });
     } else {
       const cwd = fact.registry && fact.registry.cwd.startsWith('/') ? fact.registry.cwd : (fact.project as string);
-      sessions.push({ name: fact.name, kind: 'dedicated', cwd, resumeId: fromRegistry, task: null, project: fact.project, stopped: false, launching: false, done: false });
+      const resumeId = registryId ?? uuidOrNull(fact.written) ?? hint;
+      sessions.push({ name: fact.name, kind: 'dedicated', cwd, resumeId, task: null, project: fact.project, stopped: false, launching: false, done: false });
     }
   }
-  return { sessions, menus: facts.filter((f) => f.menu).map((f) => f.name) };
+  return { sessions, menus: facts.filter((f) => f.menu).map((f) => f.name), processes: [...new Set(facts.flatMap((f) => f.processes))] };
 }
 
 export interface ResumeSpec {

@@ -3,7 +3,8 @@ import { appendFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { activeAccount } from '../../../src/accounts/active-account.js';
-import { parseRegistryEntry, readRegistry, readTranscriptTail, registryByTmuxSession, transcriptCandidates, transcriptTailOf } from '../../../src/claude-code/registry.js';
+import { parseRegistryEntry, readRegistry, readTranscriptTail, transcriptCandidates, transcriptTailOf } from '../../../src/claude-code/registry.js';
+import { registryByPane } from '../../../src/claude-code/pane-sessions.js';
 import { chooseActiveAccount } from '../../../src/accounts/core/active-account.js';
 import { endedInApiError, findSubmission, parseTranscriptChunk, unwrapPastes } from '../../../src/claude-code/core/transcript.js';
 import { tempDir } from '../../support/temp.js';
@@ -23,7 +24,7 @@ describe('session registry', () => {
     expect(parseRegistryEntry('/h', 'f', '{broken')).toBeNull();
   });
 
-  it('reads only live entries and maps them by tmux session name, exactly', async () => {
+  it('reads only live <pid>.json entries and maps each to the pane its process descends from, whatever its tmux field says', async () => {
     const home = await tempDir();
     const live = { pid: process.pid, sessionId: ID, cwd: '/w', tmux: 'ccl-auto-11:@1.%4', status: 'idle', statusUpdatedAt: 5 };
     // A pid far above pid_max: a crash left this file, the process is gone.
@@ -32,10 +33,17 @@ describe('session registry', () => {
     await writeFile(join(home, 'sessions', `${process.pid}.json`), JSON.stringify(live));
     await writeFile(join(home, 'sessions', '99999999.json'), JSON.stringify(dead));
     await writeFile(join(home, 'sessions', 'notes.txt'), 'not a registry file');
+    // Recent releases keep `<pid>.<hash>.key` files beside the registry: not entries.
+    await writeFile(join(home, 'sessions', `${process.pid}.3f9a.key`), JSON.stringify({ ...live, sessionId: '00000000-0000-4000-8000-000000000009' }));
     expect((await readRegistry(home)).map((e) => e.pid)).toEqual([process.pid]);
-    const map = await registryByTmuxSession([home, join(home, 'missing')]);
-    expect([...map.keys()]).toEqual(['ccl-auto-11']);
-    expect(map.get('ccl-auto-1')).toBeUndefined();
+    // This test's process descends from its parent: the pane whose shell that is owns the entry. The session its
+    // tmux field names is on another server here (another shell): not ours.
+    const map = await registryByPane([home, join(home, 'missing')], [
+      { session: 'ccl-auto-11', panePid: 999_999_999 },
+      { session: 'ccl-auto-12', panePid: process.ppid },
+    ]);
+    expect([...map.keys()]).toEqual(['ccl-auto-12']);
+    expect(map.get('ccl-auto-12')?.sessionId).toBe(ID);
   });
 });
 

@@ -45,6 +45,6 @@ describe('text from outside, printed or typed', () => {
   it('a command line with a control character is never typed', () => {
     expect(typeable("cd '/p; touch x' && claude")).toBe("cd '/p; touch x' && claude");
     expect(() => typeable("cd '/p\u0015touch x #'")).toThrow(/control character/);
-    expect(() => launchCommandLine({ project: '/p\u0003', home: '/h', claudeCommand: 'claude', model: 'sonnet', resumeId: null })).toThrow(/control character/);
+    expect(() => launchCommandLine({ project: '/p\u0003', home: '/h', claudeCommand: 'claude', model: 'sonnet', conversation: { kind: 'new', id: '6f1c2d3e-4a5b-4c6d-8e7f-a1b2c3d4e5f6' } })).toThrow(/control character/);
   });
 });

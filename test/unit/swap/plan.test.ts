@@ -62,7 +62,7 @@ const working = (task: string, extra: Record<string, unknown> = {}): SessionReco
   ...idleSession(NOW), state: 'working', task, project: '/p', ...extra,
 });
 const facts = (overrides: Partial<SessionFacts> & Pick<SessionFacts, 'name'>): SessionFacts => ({
-  kind: 'pool', project: null, record: undefined, registry: null, paneHint: null, menu: false, ...overrides,
+  kind: 'pool', project: null, record: undefined, registry: null, recorded: null, written: null, paneHint: null, menu: false, processes: [], ...overrides,
 });
 
 describe('planSwapSessions: what each stopped session resumes', () => {
@@ -84,6 +84,33 @@ describe('planSwapSessions: what each stopped session resumes', () => {
       facts({ name: 'ccl-auto-13', record: working('/p/c.md.dispatched', { launch: { resumeId: 'not-a-uuid' } }) }),
     ], '/h').sessions;
     expect([hinted?.resumeId, launched?.resumeId, none?.resumeId]).toEqual([ID_B, ID_A, null]);
+  });
+
+  it('a pool session resumes the conversation its launch recorded, before the registry, the hint and the intent', () => {
+    const ID_C = '11111111-2222-4333-8444-555555555555';
+    const [recorded, registryOnly] = planSwapSessions([
+      facts({ name: 'ccl-auto-11', record: working('/p/a.md.dispatched', { launch: { resumeId: ID_C } }), recorded: ID_A, registry: { sessionId: ID_B, cwd: '/p' }, paneHint: ID_C }),
+      facts({ name: 'ccl-auto-12', record: working('/p/b.md.dispatched'), recorded: 'not-a-uuid', registry: { sessionId: ID_B, cwd: '/p' } }),
+    ], '/h').sessions;
+    expect([recorded?.resumeId, registryOnly?.resumeId]).toEqual([ID_A, ID_B]);
+  });
+
+  it('an idle pool session resumes nothing even with a recorded id; the stop waits for every pane process', () => {
+    const plan = planSwapSessions([
+      facts({ name: 'ccl-auto-11', record: idleSession(NOW), recorded: ID_A, processes: [10, 11] }),
+      facts({ name: 'ccl-1-x', kind: 'dedicated', project: '/src/x', processes: [11, 12] }),
+    ], '/h');
+    expect(plan.sessions.map((s) => s.resumeId)).toEqual([null, null]);
+    expect(plan.processes).toEqual([10, 11, 12]);
+  });
+
+  it('a dedicated session without a registry entry resumes what its process writes, before the pane hint', () => {
+    const [registry, written, hinted] = planSwapSessions([
+      facts({ name: 'ccl-1-x', kind: 'dedicated', project: '/src/x', registry: { sessionId: ID_A, cwd: '/src/x' }, written: ID_B }),
+      facts({ name: 'ccl-2-y', kind: 'dedicated', project: '/src/y', written: ID_B, paneHint: ID_A }),
+      facts({ name: 'ccl-3-z', kind: 'dedicated', project: '/src/z', written: 'bogus', paneHint: ID_A }),
+    ], '/h').sessions;
+    expect([registry?.resumeId, written?.resumeId, hinted?.resumeId]).toEqual([ID_A, ID_B, ID_A]);
   });
 
   it('a stalled session is still working on its task; a failed one holds none', () => {
