@@ -6,6 +6,7 @@ import { machineZone } from '../claude-code/core/reset-time.js';
 import { registryHomes } from '../sessions/core/session-record.js';
 import type { State } from '../base/core/state.js';
 import type { Context } from '../context.js';
+import { failedSignalPath, readFailedSignal } from '../sessions/signals.js';
 
 /** What check-quota reads of the fleet: two tmux calls whatever the number of sessions, plus small file reads. */
 export interface ObservedVerdict extends SessionVerdict {
@@ -19,7 +20,7 @@ const FIRST_TAIL_BYTES = 16 * 1024;
  * Every pool session of the configured range and every dedicated session that exists: their panes in ONE batched
  * capture, Claude Code's registry of every account home, and the newest transcript turn of each live session.
  */
-export async function observeQuota(ctx: Context, state: State): Promise<ObservedVerdict[]> {
+export async function observeQuota(ctx: Context, state: State, loginSince: number | null = null): Promise<ObservedVerdict[]> {
   const existing = new Set(await ctx.tmux.listSessions());
   const dedicated = new Set(ctx.config.pool.dedicated.map((d) => d.session));
   const names = [...poolSessionNames(ctx.config.pool.autonomous), ...dedicated].filter((name) => existing.has(name));
@@ -32,8 +33,8 @@ export async function observeQuota(ctx: Context, state: State): Promise<Observed
     const pane = panes.get(name);
     if (typeof pane !== 'string') return null; // vanished since the listing
     const entry = registry.get(name);
-    const records = entry ? await transcriptTailOf(entry, { firstBytes: FIRST_TAIL_BYTES }) : null;
-    const verdict = judgeLiveSession({ pane, records, processStartedAt: entry?.startedAt ?? null, now, defaultZone: zone });
+    const [records, failedSignal] = await Promise.all([entry ? transcriptTailOf(entry, { firstBytes: FIRST_TAIL_BYTES }) : null, readFailedSignal(failedSignalPath(ctx, name))]);
+    const verdict = judgeLiveSession({ pane, records, processStartedAt: entry?.startedAt ?? null, failedSignal, loginSince, now, defaultZone: zone });
     return { ...verdict, session: name, sessionKind: dedicated.has(name) ? 'dedicated' : 'pool' };
   }));
   return observed.filter((o): o is ObservedVerdict => o !== null);

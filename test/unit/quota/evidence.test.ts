@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { judgeCompletion, type CompletionInput } from '../../../src/sessions/core/completion.js';
+import { turnFailure } from '../../../src/sessions/core/turn-outcome.js';
 import { readPane } from '../../../src/claude-code/core/screen.js';
-import { judgeLiveSession, newestTurnRecord } from '../../../src/quota/core/evidence.js';
+import { judgeLiveSession } from '../../../src/quota/core/evidence.js';
+import { newestTurnRecord } from '../../../src/claude-code/core/transcript.js';
 import { paneShowsUsageLimit } from '../../../src/claude-code/core/limit-scan.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/claude-code/${name}`, import.meta.url), 'utf8');
@@ -34,13 +36,18 @@ describe('one notion of "this pane shows a usage limit" (check-quota and reconci
   });
 
   const base: CompletionInput = {
-    sessionExists: true, signalAtMs: null, registry: { status: 'idle', statusUpdatedAt: 2_000 }, panes: [], atShell: false, apiError: false,
+    sessionExists: true, signalAtMs: null, registry: { status: 'idle', statusUpdatedAt: 2_000 }, panes: [], atShell: false, failure: null,
     submittedAtMs: 1_000, nowMs: 60_000, digest: null, previousDigest: null, paneChangedAtMs: null, idleTimeoutMs: 3_600_000,
   };
   it('reconcile: a turn ending on the limit screen is "limited"; subagent-limit or extra-usage banners are not', () => {
-    expect(judgeCompletion({ ...base, panes: [readPane(LIMIT_5H)] })).toEqual({ kind: 'limited' });
+    const judge = (pane: string) => {
+      const reading = readPane(pane);
+      const failure = turnFailure({ submittedAtMs: 1_000, doneAtMs: null, failedSignal: null, record: null, pane, paneIdle: true, paneLimit: reading.limitBanner, now: new Date(60_000) });
+      return judgeCompletion({ ...base, panes: [reading], failure });
+    };
+    expect(judge(LIMIT_5H)).toEqual({ kind: 'limited', evidence: 'pane' });
     for (const notice of ['⚠ Concurrent subagent limit reached', '⚠ Weekly limit reached · continuing with extra usage']) {
-      expect(judgeCompletion({ ...base, panes: [readPane(footer(notice))] }), notice).toEqual({ kind: 'finished', evidence: 'registry' });
+      expect(judge(footer(notice)), notice).toEqual({ kind: 'finished', evidence: 'registry' });
     }
   });
 });
