@@ -34,7 +34,9 @@ export async function observeQuota(ctx: Context, state: State, loginSince: numbe
     if (typeof pane !== 'string') return null; // vanished since the listing
     const entry = registry.get(name);
     const [records, failedSignal] = await Promise.all([entry ? transcriptTailOf(entry, { firstBytes: FIRST_TAIL_BYTES }) : null, readFailedSignal(failedSignalPath(ctx, name))]);
-    const verdict = judgeLiveSession({ pane, records, processStartedAt: entry?.startedAt ?? null, failedSignal, loginSince, now, defaultZone: zone });
+    const held = state.sessions[name];
+    const paneTurnSince = held?.task && !held.launch && typeof held.submittedAt === 'string' ? Date.parse(held.submittedAt) : null;
+    const verdict = judgeLiveSession({ pane, records, processStartedAt: entry?.startedAt ?? null, failedSignal, loginSince, paneTurnSince, now, defaultZone: zone });
     return { ...verdict, session: name, sessionKind: dedicated.has(name) ? 'dedicated' : 'pool' };
   }));
   return observed.filter((o): o is ObservedVerdict => o !== null);

@@ -95,8 +95,13 @@ function statusIn(text: string | null): number | null {
 const RULE = /^─{10,}\s*$/;
 /** The first line of a reply block: `● …` (2.1.200 on) or `⎿  …` under the message (2.1.100, and login lines). */
 const BLOCK_START = /^\s*(?:●|⎿)\s+(.*)$/;
-/** Lines between the reply and the input box that say nothing of it: turn-done, effort, blank. */
-const FILLER = /^\s*(?:[✻✢✳✶✽·]\s+\S+ for \d|[◐◑◒◓●○]\s+\w+\s+·\s+\/effort\s*$|$)/;
+/**
+ * Lines between the reply and the input box that say nothing of it: turn-done, effort, blank, and notices drawn
+ * flush right (`tmux focus-events off · …`).
+ */
+const FILLER = /^\s*(?:[✻✢✳✶✽·]\s+\S+ for \d|[◐◑◒◓●○]\s+\w+\s+·\s+\/effort\s*$|$)|^\s{10,}\S/;
+/** A wrapped line of a reply block: indented under its first line. */
+const CONTINUATION = /^ {1,6}\S/;
 const USER_LINE = /^❯\s/;
 const ERROR_START = /^(?:API Error:\s*\d{3}\b|Please run \/login|OAuth token revoked|Invalid API key)/;
 
@@ -124,7 +129,12 @@ export function paneTurnFailure(pane: string): TurnFailure | null {
     if (USER_LINE.test(lines[i] as string)) return null;
     const start = BLOCK_START.exec(lines[i] as string);
     if (!start) continue;
-    const text = [start[1] as string, ...lines.slice(i + 1, end + 1).map((l) => l.trim())].join(' ');
+    const rest: string[] = [];
+    for (const line of lines.slice(i + 1, end + 1)) {
+      if (!CONTINUATION.test(line) || FILLER.test(line)) break;
+      rest.push(line.trim());
+    }
+    const text = [start[1] as string, ...rest].join(' ');
     if (!ERROR_START.test(text)) return null;
     return readStopFailure(LOGIN_WORDING.test(text) ? 'authentication_failed' : 'unknown', text);
   }

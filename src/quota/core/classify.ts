@@ -6,7 +6,7 @@
 
 import { unreachable } from '../../base/core/errors.js';
 import type { RecordReading } from '../../claude-code/core/limit-record.js';
-import { readStopFailure, readTurnRecord, type TurnFailure, type TurnReading } from '../../claude-code/core/turn-record.js';
+import { paneTurnFailure, readStopFailure, readTurnRecord, type TurnFailure, type TurnReading } from '../../claude-code/core/turn-record.js';
 import { liveLimit, scanPane, type LimitLine } from '../../claude-code/core/limit-scan.js';
 import { limitScopeOf } from '../../claude-code/core/limit-wordings.js';
 import { snippetOf } from '../../claude-code/core/screen-lines.js';
@@ -51,6 +51,8 @@ export interface SessionEvidence {
   failedSignal?: { error: string; message: string | null } | null;
   /** The record is older than the last login or swap: a login failure it shows is over. */
   loginHistory?: boolean;
+  /** No record, and the pane's last reply belongs to a turn newer than the last login or swap (evidence.ts). */
+  paneTurn?: boolean;
   now: Date;
   /** Zone for printed times without one (Claude Code prints the machine's local time). */
   defaultZone?: string;
@@ -108,15 +110,16 @@ function judgeReset(limitType: string | null, resetAt: Date | null, now: Date): 
 }
 
 /**
- * A failed login, strongest evidence first: the StopFailure signal, then the newest record. It needs no second
- * poll: the account will not serve again until someone logs in. The pane is not read for it here: its text has no
- * time, so a login failure it still shows after someone logged in could not be told from a new one.
+ * A failed login, strongest evidence first: the StopFailure signal, the newest record, the pane's last reply. It
+ * needs no second poll: the account will not serve again until someone logs in. The pane has no time of its own,
+ * so it counts only where no record is found and its turn is known to be newer than the last login or swap.
  */
 function loginFailureOf(evidence: SessionEvidence, turn: TurnReading): QuotaVerdict | null {
   const signal = evidence.failedSignal ? readStopFailure(evidence.failedSignal.error, evidence.failedSignal.message) : null;
-  const found: Array<[TurnFailure | null, 'signal' | 'transcript']> = [
+  const found: Array<[TurnFailure | null, 'signal' | 'transcript' | 'pane']> = [
     [signal, 'signal'],
     [turn.kind === 'failure' && !evidence.loginHistory ? turn.failure : null, 'transcript'],
+    [turn.kind === 'none' && evidence.paneTurn ? paneTurnFailure(evidence.pane) : null, 'pane'],
   ];
   for (const [failure, source] of found) {
     if (failure?.kind !== 'login-failed') continue;

@@ -23,6 +23,11 @@ export interface LiveSessionEvidence {
    * logged in), or the fleet swapped since. Null when neither is known.
    */
   loginSince?: number | null;
+  /**
+   * When the turn a pool session holds was submitted (epoch ms), null for any other session. Without a transcript,
+   * the pane's last reply is that turn's only when the turn is newer than `loginSince`.
+   */
+  paneTurnSince?: number | null;
   now: Date;
   defaultZone?: string | undefined;
 }
@@ -50,6 +55,7 @@ export function judgeLiveSession(evidence: LiveSessionEvidence): QuotaVerdict {
     ...(newest ? { transcriptRecord: newest } : {}),
     ...(current ? { failedSignal: { error: signal.error, message: signal.message } } : {}),
     ...(newestAt !== null && newestAt <= since ? { loginHistory: true } : {}),
+    ...(evidence.records === null && (evidence.paneTurnSince ?? Number.NEGATIVE_INFINITY) > since ? { paneTurn: true } : {}),
     now: evidence.now,
     ...(evidence.defaultZone ? { defaultZone: evidence.defaultZone } : {}),
   });

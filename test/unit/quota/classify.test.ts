@@ -276,6 +276,11 @@ describe('a failed login', () => {
     expect(classify(LOGIN_PANE)).toMatchObject({ kind: 'clear' });
   });
 
+  it("the pane's last reply counts when it is known to be the current turn's, and only then", () => {
+    expect(classify(LOGIN_PANE, { paneTurn: true })).toMatchObject({ kind: 'login-failed', source: 'pane', pattern: 'login-failed-401' });
+    expect(classify(fixture('turn-done.txt'), { paneTurn: true })).toMatchObject({ kind: 'clear' });
+  });
+
   it('a record older than the last login or swap is history', () => {
     expect(classify(LOGIN_PANE, { transcriptRecord: LOGIN_RECORD, loginHistory: true })).toMatchObject({ kind: 'clear' });
   });

@@ -86,3 +86,23 @@ describe('judgeLiveSession', () => {
     expect(judgeLiveSession({ pane: LIMIT_5H, records, processStartedAt: null, now }).kind).toBe('limit');
   });
 });
+
+describe('judgeLiveSession: login evidence and its age', () => {
+  const PANE = fixture('login-expired-401.txt');
+  const now = new Date('2026-12-02T12:00:00Z');
+  const at = (m: number) => now.getTime() - m * 60_000;
+  const judge = (extra: Record<string, unknown>) => judgeLiveSession({ pane: PANE, records: null, processStartedAt: null, now, ...extra });
+  it('a StopFailure signal counts when newer than the last login or swap and the process start', () => {
+    const signal = { atMs: at(1), error: 'authentication_failed', message: 'Please run /login · API Error: 401' };
+    expect(judge({ failedSignal: signal })).toMatchObject({ kind: 'login-failed', source: 'signal' });
+    expect(judge({ failedSignal: signal, loginSince: at(0.5) })).toMatchObject({ kind: 'clear' });
+    expect(judge({ failedSignal: signal, processStartedAt: at(0.5) })).toMatchObject({ kind: 'clear' });
+  });
+
+  it("without a record the pane counts for a pool session's turn newer than the last login or swap", () => {
+    expect(judge({ paneTurnSince: at(2), loginSince: at(5) })).toMatchObject({ kind: 'login-failed', source: 'pane' });
+    expect(judge({ paneTurnSince: at(5), loginSince: at(2) })).toMatchObject({ kind: 'clear' });
+    expect(judge({})).toMatchObject({ kind: 'clear' });
+  });
+});
+
