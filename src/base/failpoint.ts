@@ -27,6 +27,7 @@ export const FAILPOINTS = [
   'reconcile:after-finish-move',
   'reconcile:after-exit',
   'reconcile:after-requeue',
+  'reconcile:after-failed-turn-requeue',
   'reconcile:after-create',
   // accounts: shared-state fixes, and the atomic link flip used by swap-account
   'validate-symlinks:after-mkdir',

@@ -6,7 +6,7 @@
 import { errorMessage } from './core/errors.js';
 import type { Log } from './log.js';
 
-export type NotifyEventName = 'swap' | 'partial-swap' | 'all-exhausted' | 'task-failed' | 'session-stalled' | 'account-login-expiring';
+export type NotifyEventName = 'swap' | 'partial-swap' | 'all-exhausted' | 'task-failed' | 'session-stalled' | 'account-login-expiring' | 'account-login-failed';
 
 export interface NotifyEvent {
   event: NotifyEventName;

@@ -8,6 +8,9 @@ import type { Context } from '../context.js';
 import { observeQuota, type ObservedVerdict } from './observe.js';
 import { performSwap, type SwapReport } from '../swap/engine.js';
 import { announceExpiringLogins } from '../operations/account-health.js';
+import { clearRenewedLogins, markLoginFailure } from '../accounts/login-failure.js';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export interface CheckQuotaOptions {
   /** False with `--no-swap`: detect and report only. */
@@ -32,6 +35,8 @@ export interface CheckQuotaResult {
   /** Until when the account is now marked exhausted (a swap action only). */
   exhaustedUntil: string | null;
   resetKnown: boolean;
+  /** The failed login that marks the account (a swap action only), else null. */
+  loginFailure: { session: string; message: string } | null;
   suspicion: QuotaSuspicion | null;
   /** What became of the swap the action asked for; null when none was asked. */
   swap: SwapOutcome | null;
@@ -53,8 +58,11 @@ export async function run(options: CheckQuotaOptions, ctx: Context): Promise<Che
   return ctx.withLock('check-quota', async (lock) => {
     const state = await ctx.state.load(lock);
     const before = JSON.stringify(state);
+    // Someone logged in again since a login failed: the account is usable again before anything is decided.
+    await clearRenewedLogins(ctx, state);
     const { result, decision } = await evaluate(ctx, state, false, noSwap);
     record(ctx, state, result, decision);
+    if (decision.loginFailure) await markLoginFailure(ctx, state, result.account, decision.loginFailure);
     // The account-facing timer, every minute: where a login about to expire is announced (once per expiry).
     await announceExpiringLogins(ctx, state, result.account);
     if (JSON.stringify(state) !== before) await ctx.state.save(state, lock);
@@ -81,8 +89,8 @@ export async function run(options: CheckQuotaOptions, ctx: Context): Promise<Che
 }
 
 async function evaluate(ctx: Context, state: State, dryRun: boolean, noSwap: boolean): Promise<{ result: CheckQuotaResult; decision: QuotaDecision }> {
-  const sessions = await observeQuota(ctx, state);
   const account = await activeAccount(ctx.config, state.activeAccount);
+  const sessions = await observeQuota(ctx, state, await loginSince(account.home, state));
   const decision = decideQuota({
     verdicts: sessions,
     suspicion: state.quotaSuspicion,
@@ -99,12 +107,24 @@ async function evaluate(ctx: Context, state: State, dryRun: boolean, noSwap: boo
     reason: decision.reason,
     exhaustedUntil: decision.exhaustedUntil,
     resetKnown: decision.resetKnown,
+    loginFailure: decision.loginFailure,
     suspicion: decision.suspicion,
     swap: null,
   };
   for (const line of decision.forensic) ctx.log.warn(line);
   if (decision.action !== 'none' || decision.trigger) ctx.log.info(`check-quota: ${decision.action}: ${decision.reason}`);
   return { result, decision };
+}
+
+/**
+ * Since when login evidence counts: what failed before the account's credentials were last written (someone logged
+ * in) or before the last swap (the fleet ran under another account) says nothing of the login now.
+ */
+async function loginSince(home: string, state: State): Promise<number | null> {
+  const written = await stat(join(home, '.credentials.json')).then((s) => s.mtimeMs, () => null);
+  const swapped = Date.parse(state.swaps[state.swaps.length - 1]?.at ?? '');
+  const times = [written, Number.isNaN(swapped) ? null : swapped].filter((t): t is number => t !== null);
+  return times.length === 0 ? null : Math.max(...times);
 }
 
 /** Persists what this poll learnt: the suspicion, the detections (bounded history) and the exhausted account. */
@@ -137,6 +157,7 @@ export function render(result: CheckQuotaResult, style: Style): string {
       ]),
     ));
   } else parts.push('no pool or dedicated session exists');
+  if (result.loginFailure) parts.push(style.red(`${result.account} ${result.dryRun ? 'would be marked' : 'marked'} login-failed (${result.loginFailure.session}: ${result.loginFailure.message})`));
   if (result.exhaustedUntil) parts.push(style.yellow(`${result.account} ${result.dryRun ? 'would be marked' : 'marked'} exhausted until ${result.exhaustedUntil}`));
   const swap = result.swap;
   if (swap?.status === 'done') parts.push(style.green(`swapped ${swap.report.from} → ${swap.report.to}`) + `: ${swap.report.sessions.map((s) => `${s.session} ${s.action}`).join(', ') || 'no session to move'}`);

@@ -9,6 +9,7 @@ import { machineZone } from '../claude-code/core/reset-time.js';
 import { registryHomes } from '../sessions/core/session-record.js';
 import type { SessionRecord, State } from '../base/core/state.js';
 import type { Context } from '../context.js';
+import { failedSignalPath, readFailedSignal } from '../sessions/signals.js';
 
 /** What check-quota reads of the fleet: two tmux calls whatever the number of sessions, plus small file reads. */
 export interface ObservedVerdict extends SessionVerdict {
@@ -22,7 +23,7 @@ const FIRST_TAIL_BYTES = 16 * 1024;
  * Every pool session of the configured range and every dedicated session that exists: their panes in ONE batched
  * capture, Claude Code's registry of every account home, and the newest transcript turn of each live session.
  */
-export async function observeQuota(ctx: Context, state: State): Promise<ObservedVerdict[]> {
+export async function observeQuota(ctx: Context, state: State, loginSince: number | null = null): Promise<ObservedVerdict[]> {
   const existing = new Set(await ctx.tmux.listSessions());
   const dedicated = new Set(ctx.config.pool.dedicated.map((d) => d.session));
   const names = [...poolSessionNames(ctx.config.pool.autonomous), ...dedicated].filter((name) => existing.has(name));
@@ -40,11 +41,16 @@ export async function observeQuota(ctx: Context, state: State): Promise<Observed
     // the turns of the account it left.
     const record = dedicated.has(name) ? undefined : state.sessions[name];
     const recorded = !entry && recordedConversation(record) !== null;
-    const records = entry
-      ? await transcriptTailOf(entry, { firstBytes: FIRST_TAIL_BYTES })
-      : recorded ? await recordedTranscriptTail(record, { firstBytes: FIRST_TAIL_BYTES }) : null;
+    const [records, failedSignal] = await Promise.all([
+      entry
+        ? transcriptTailOf(entry, { firstBytes: FIRST_TAIL_BYTES })
+        : recorded ? recordedTranscriptTail(record, { firstBytes: FIRST_TAIL_BYTES }) : null,
+      readFailedSignal(failedSignalPath(ctx, name)),
+    ]);
     const processStartedAt = entry?.startedAt ?? (recorded && record ? launchedAt(record) : null);
-    const verdict = judgeLiveSession({ pane, records, processStartedAt, now, defaultZone: zone });
+    const held = state.sessions[name];
+    const paneTurnSince = held?.task && !held.launch && typeof held.submittedAt === 'string' ? Date.parse(held.submittedAt) : null;
+    const verdict = judgeLiveSession({ pane, records, processStartedAt, failedSignal, loginSince, paneTurnSince, now, defaultZone: zone });
     return { ...verdict, session: name, sessionKind: dedicated.has(name) ? 'dedicated' : 'pool' };
   }));
   return observed.filter((o): o is ObservedVerdict => o !== null);

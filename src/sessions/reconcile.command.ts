@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { failpoint } from '../base/failpoint.js';
 import type { LockHandle } from '../base/lock.js';
 import { moveWithFooter } from '../queue/files.js';
-import { judgeCompletion, type Evidence, type Verdict } from './core/completion.js';
+import { judgeCompletion, PANE_GRACE_MS, type Evidence, type Verdict } from './core/completion.js';
 import { isPoolSessionName } from '../base/core/config.js';
 import { formatDuration } from '../base/core/duration.js';
 import { errorMessage, unreachable } from '../base/core/errors.js';
@@ -13,14 +13,16 @@ import { sessionsToCreate } from './core/pool-plan.js';
 import { recoverLaunch } from './core/recovery.js';
 import { asLifecycle, idleAfter, pendingPathOf, type LifecycleRecord } from './core/session-record.js';
 import { idleSession, type State } from '../base/core/state.js';
-import { endedInApiError, findSubmission } from '../claude-code/core/transcript.js';
+import { findSubmission, turnEndSince } from '../claude-code/core/transcript.js';
+import { turnFailure, type FailureEvidence } from './core/turn-outcome.js';
 import type { Context } from '../context.js';
 import { observe, recapture, type SessionObservation } from './observe.js';
 import { finishOrRollBackSwap, type SwapRecovery } from '../swap/recovery.js';
 import { keepConversation } from './conversations.js';
 import { exitClaude, recreateSession } from './recycle.js';
 import { forgetTask, requeueOrFail } from './requeue.js';
-import { signalPath } from './signals.js';
+import { failedSignalPath, readFailedSignal, signalPath } from './signals.js';
+import { clearLoginFailure } from '../accounts/login-failure.js';
 
 export interface ReconcileOptions {
   dryRun: boolean;
@@ -40,8 +42,10 @@ export interface ReconcileResult {
   finished: Array<TaskRef & { evidence: Evidence; movedTo: string | null; recycle: 'exited' | 'recreated' | 'none' | null }>;
   requeued: Array<TaskRef & { reason: string; attempts: number | null; requeuedTo: string | null; failedTo: string | null }>;
   stalled: Array<TaskRef & { idleFor: string }>;
-  /** The turn ended in an API error (usage limit...): left for check-quota / swap, never reported done. */
-  limited: TaskRef[];
+  /** The turn ended in a usage limit: left for check-quota / swap, never reported done. */
+  limited: Array<TaskRef & { evidence: FailureEvidence }>;
+  /** The turn ended in a failed login: left for check-quota, which marks the account and swaps away. */
+  loginFailed: Array<TaskRef & { evidence: FailureEvidence; message: string }>;
   /** Sessions set idle without a task to finish (dedicated sessions, or a task that left the inbox meanwhile). */
   released: Array<{ session: string; reason: string }>;
   created: string[];
@@ -69,7 +73,7 @@ export async function run(options: ReconcileOptions, ctx: Context): Promise<Reco
 }
 
 async function pass(ctx: Context, state: State, dryRun: boolean, lock?: LockHandle): Promise<ReconcileResult> {
-  const result: ReconcileResult = { dryRun, swap: { action: 'none', detail: null }, recovered: [], finished: [], requeued: [], stalled: [], limited: [], released: [], created: [], errors: [] };
+  const result: ReconcileResult = { dryRun, swap: { action: 'none', detail: null }, recovered: [], finished: [], requeued: [], stalled: [], limited: [], loginFailed: [], released: [], created: [], errors: [] };
   if (!dryRun && lock) result.swap = await finishOrRollBackSwap(ctx, state, lock);
 
   const pool = ctx.config.pool.autonomous;
@@ -129,29 +133,43 @@ type FinalVerdict = Exclude<Verdict, { kind: 'confirm' }>;
 /** Judges every session holding a task; panes that alone say "finished" get a second look before it counts. */
 async function judgeAll(ctx: Context, state: State, names: string[], seen: Map<string, SessionObservation>): Promise<Map<string, FinalVerdict>> {
   const verdicts = new Map<string, FinalVerdict>();
+  const holding = names.filter((name) => {
+    const record = state.sessions[name];
+    return record && record.task && (record.state === 'working' || record.state === 'stalled') && !asLifecycle(record).launch;
+  });
+  const failedSignals = new Map(await Promise.all(holding.map(async (name) => [name, await readFailedSignal(failedSignalPath(ctx, name))] as const)));
   const judge = (name: string, panes: PaneReading[]) => {
     const record = asLifecycle(state.sessions[name] as LifecycleRecord);
     const obs = seen.get(name) as SessionObservation;
     const submittedAtMs = Date.parse(record.submittedAt ?? record.since);
+    const now = ctx.clock.now();
+    const latest = panes[panes.length - 1];
+    const failure = turnFailure({
+      submittedAtMs,
+      doneAtMs: obs.signalAtMs,
+      failedSignal: failedSignals.get(name) ?? null,
+      record: obs.transcript ? turnEndSince(obs.transcript, submittedAtMs) : null,
+      pane: obs.pane,
+      // Claude Code idle, whatever its input box holds (2.1.328 pre-fills it after a failed login).
+      paneIdle: panes.length > 0 && panes.every((p) => p.claudeUi && !p.busy && !p.menu) && now.getTime() - submittedAtMs >= PANE_GRACE_MS,
+      paneLimit: latest?.limitBanner === true,
+      now,
+    });
     return judgeCompletion({
       sessionExists: obs.exists,
       signalAtMs: obs.signalAtMs,
       registry: obs.registry ? { status: obs.registry.status, statusUpdatedAt: obs.registry.statusUpdatedAt } : null,
       panes,
       atShell: obs.atShell,
-      apiError: obs.transcript ? endedInApiError(obs.transcript, submittedAtMs) : false,
+      failure,
       submittedAtMs,
-      nowMs: ctx.clock.now().getTime(),
+      nowMs: now.getTime(),
       digest: obs.pane === null ? null : paneDigest(obs.pane),
       previousDigest: record.paneDigest ?? null,
       paneChangedAtMs: record.paneChangedAt ? Date.parse(record.paneChangedAt) : null,
       idleTimeoutMs: ctx.config.completion.idleTimeoutMs,
     });
   };
-  const holding = names.filter((name) => {
-    const record = state.sessions[name];
-    return record && record.task && (record.state === 'working' || record.state === 'stalled') && !asLifecycle(record).launch;
-  });
   const confirm: string[] = [];
   for (const name of holding) {
     const reading = seen.get(name)?.reading;
@@ -248,6 +266,8 @@ async function apply(ctx: Context, state: State, obs: SessionObservation, verdic
       });
       failpoint('reconcile:after-finish-move');
       await forgetTask(state, claimed);
+      // A turn that worked proves the account's login works again.
+      if (typeof record.account === 'string') clearLoginFailure(ctx, state, record.account, `a turn on it succeeded (${obs.name})`);
       entry.recycle = isDedicated ? 'none' : await exitClaude(ctx, obs.name);
       failpoint('reconcile:after-exit');
       state.sessions[obs.name] = idleAfter(record, now);
@@ -285,8 +305,25 @@ async function apply(ctx: Context, state: State, obs: SessionObservation, verdic
       }
       return;
     case 'limited':
-      result.limited.push(ref);
+      result.limited.push({ ...ref, evidence: verdict.evidence });
       return;
+    case 'login-failed':
+      result.loginFailed.push({ ...ref, evidence: verdict.evidence, message: verdict.message });
+      return;
+    case 'failed': {
+      const reason = `the turn ended in an API error (${verdict.evidence}): ${verdict.message}`;
+      const entry: ReconcileResult['requeued'][number] = { ...ref, reason, attempts: null, requeuedTo: null, failedTo: null };
+      result.requeued.push(entry);
+      if (dryRun) return;
+      const requeued = await requeueOrFail(ctx, state, { claimed, project: record.project as string, session: obs.name, reason });
+      Object.assign(entry, { attempts: requeued.attempts, requeuedTo: requeued.pending, failedTo: requeued.failedTo });
+      failpoint('reconcile:after-failed-turn-requeue');
+      if (!isDedicated) await exitClaude(ctx, obs.name);
+      // lastFail starts the session's cooldown: the next attempt waits `session_cooldown`.
+      state.sessions[obs.name] = idleAfter(record, now, now.toISOString());
+      await Promise.all([rm(signalPath(ctx, obs.name), { force: true }), rm(failedSignalPath(ctx, obs.name), { force: true })]);
+      return;
+    }
     case 'working':
       if (dryRun) return;
       if (record.state === 'stalled' && verdict.digestChanged) {
@@ -320,7 +357,8 @@ export function render(result: ReconcileResult, style: Style): string {
     lines.push(style.yellow(`re-queued: ${q.session} ${q.task}: ${q.reason} ${where}`.trimEnd()));
   }
   for (const s of result.stalled) lines.push(style.yellow(`stalled: ${s.session} ${s.task}: no progress for ${s.idleFor}`));
-  for (const l of result.limited) lines.push(style.yellow(`usage limit: ${l.session} ${l.task}: left for check-quota`));
+  for (const l of result.limited) lines.push(style.yellow(`usage limit: ${l.session} ${l.task} (${l.evidence}): left for check-quota`));
+  for (const l of result.loginFailed) lines.push(style.red(`login failed: ${l.session} ${l.task} (${l.evidence}): ${l.message}; left for check-quota`));
   for (const r of result.released) lines.push(`idle: ${r.session}: ${r.reason}`);
   if (result.created.length) lines.push(`created: ${result.created.join(', ')}`);
   for (const e of result.errors) lines.push(style.red(`error: ${e.session ?? ''}: ${e.message}`));

@@ -55,3 +55,23 @@ export async function readSignal(path: string): Promise<number | null> {
     throw error;
   }
 }
+
+/** What `hook stop-failure` recorded for a session: when, the error kind and message; null when none or unreadable. */
+export async function readFailedSignal(path: string): Promise<{ atMs: number; error: string; message: string | null } | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return null;
+    throw error;
+  }
+  try {
+    const data = JSON.parse(text) as Partial<Record<keyof FailedSignal, unknown>>;
+    const atMs = Date.parse(String(data.at));
+    if (Number.isNaN(atMs) || typeof data.error !== 'string') return null;
+    return { atMs, error: data.error, message: typeof data.message === 'string' ? data.message : null };
+  } catch {
+    // Not one of ours: no evidence.
+    return null;
+  }
+}

@@ -65,15 +65,27 @@ export function findSubmission(records: TranscriptRecord[], taskName: string, si
 }
 
 /**
- * The newest main-chain record after `sinceMs` is an API error (usage limit, overload...): the turn did not
- * finish its work, whatever the screen or the Stop hook say, so it must not be reported done.
+ * The newest user or assistant record: what the last turn ended with (system and summary records say nothing).
+ * Newest by timestamp, not by place in the file: 2.1.200 may append the message sent after the API-error record
+ * that answered it (written 0.2 s earlier), and read by place that record would hide the failure.
  */
-export function endedInApiError(records: TranscriptRecord[], sinceMs: number): boolean {
+export function newestTurnRecord(records: readonly TranscriptRecord[]): TranscriptRecord | null {
+  let newest: TranscriptRecord | null = null;
+  let newestAt = Number.NEGATIVE_INFINITY;
   for (let i = records.length - 1; i >= 0; i--) {
     const record = records[i] as TranscriptRecord;
     if (record.type !== 'user' && record.type !== 'assistant') continue;
-    if (timeOf(record) < sinceMs) return false;
-    return record.isApiErrorMessage === true;
+    const at = timeOf(record);
+    if (newest === null || at > newestAt) {
+      newest = record;
+      newestAt = at;
+    }
   }
-  return false;
+  return newest;
+}
+
+/** The record the turn submitted at `sinceMs` ended with, so far: the newest turn record, if written since. */
+export function turnEndSince(records: readonly TranscriptRecord[], sinceMs: number): TranscriptRecord | null {
+  const newest = newestTurnRecord(records);
+  return newest !== null && timeOf(newest) >= sinceMs ? newest : null;
 }

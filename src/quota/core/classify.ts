@@ -5,15 +5,19 @@
  */
 
 import { unreachable } from '../../base/core/errors.js';
-import { readLimitRecord, type RecordReading } from '../../claude-code/core/limit-record.js';
+import type { RecordReading } from '../../claude-code/core/limit-record.js';
+import { paneTurnFailure, readStopFailure, readTurnRecord, type TurnFailure, type TurnReading } from '../../claude-code/core/turn-record.js';
 import { liveLimit, scanPane, type LimitLine } from '../../claude-code/core/limit-scan.js';
 import { limitScopeOf } from '../../claude-code/core/limit-wordings.js';
 import { snippetOf } from '../../claude-code/core/screen-lines.js';
 
-export type VerdictKind = 'limit' | 'suspected' | 'clear' | 'vetoed';
+export type VerdictKind = 'limit' | 'suspected' | 'clear' | 'vetoed' | 'login-failed';
 
 export interface QuotaVerdict {
-  /** limit = confirmed with a reset time; suspected = a limit without a usable reset; vetoed = a server error too. */
+  /**
+   * limit = confirmed with a reset time; suspected = a limit without a usable reset; vetoed = a server error too;
+   * login-failed = the turn failed because the account's login is not accepted (snippet: Claude Code's message).
+   */
   kind: VerdictKind;
   /** Which wording or record matched (`hit-your-limit`, `transcript-rate-limit`, …); null when clear. */
   pattern: string | null;
@@ -29,7 +33,7 @@ export interface QuotaVerdict {
   limitModel: string | null;
   /** The matched line or message, at most 120 characters. */
   snippet: string | null;
-  source: 'transcript' | 'pane' | null;
+  source: 'signal' | 'transcript' | 'pane' | null;
   /** The server-error marker behind a veto. */
   veto: string | null;
   /** Claude Code's blocking limit menu is open (it needs Escape before anything is typed). */
@@ -43,6 +47,12 @@ export interface SessionEvidence {
   pane: string;
   /** The newest transcript record, parsed JSON, when the session runs Claude Code and one was found. */
   transcriptRecord?: unknown;
+  /** What the StopFailure hook recorded of the session's current turn, when it is that turn's (evidence.ts). */
+  failedSignal?: { error: string; message: string | null } | null;
+  /** The record is older than the last login or swap: a login failure it shows is over. */
+  loginHistory?: boolean;
+  /** No record, and the pane's last reply belongs to a turn newer than the last login or swap (evidence.ts). */
+  paneTurn?: boolean;
   now: Date;
   /** Zone for printed times without one (Claude Code prints the machine's local time). */
   defaultZone?: string;
@@ -65,7 +75,10 @@ interface Findings {
 }
 
 export function classifySession(evidence: SessionEvidence): QuotaVerdict {
-  const record = classifyRecord(readLimitRecord(evidence.transcriptRecord, evidence.now, evidence.defaultZone), evidence.now);
+  const turn = readTurnRecord(evidence.transcriptRecord, evidence.now, evidence.defaultZone);
+  const login = loginFailureOf(evidence, turn);
+  if (login) return login;
+  const record = classifyRecord(limitReadingOf(turn), evidence.now);
   const pane = classifyPane(evidence.pane, evidence.now, evidence.defaultZone);
   const veto = record.veto ?? pane.veto;
   // The conversation's newest turn is a limit whose reset has passed: no turn since, so the limit the pane still
@@ -94,6 +107,34 @@ function judgeReset(limitType: string | null, resetAt: Date | null, now: Date): 
   if (resetAt.getTime() <= now.getTime()) return { kind: 'over', note: `resetting now: the printed reset (${resetAt.toISOString()}) has passed` };
   if (limitScopeOf(limitType) === 'short') return { kind: 'suspected', note: "an API key's rate limit: it lifts within minutes" };
   return { kind: 'limit', note: null };
+}
+
+/**
+ * A failed login, strongest evidence first: the StopFailure signal, the newest record, the pane's last reply. It
+ * needs no second poll: the account will not serve again until someone logs in. The pane has no time of its own,
+ * so it counts only where no record is found and its turn is known to be newer than the last login or swap.
+ */
+function loginFailureOf(evidence: SessionEvidence, turn: TurnReading): QuotaVerdict | null {
+  const signal = evidence.failedSignal ? readStopFailure(evidence.failedSignal.error, evidence.failedSignal.message) : null;
+  const found: Array<[TurnFailure | null, 'signal' | 'transcript' | 'pane']> = [
+    [signal, 'signal'],
+    [turn.kind === 'failure' && !evidence.loginHistory ? turn.failure : null, 'transcript'],
+    [turn.kind === 'none' && evidence.paneTurn ? paneTurnFailure(evidence.pane) : null, 'pane'],
+  ];
+  for (const [failure, source] of found) {
+    if (failure?.kind !== 'login-failed') continue;
+    return { ...clearVerdict(), kind: 'login-failed', pattern: `login-failed${failure.status ? `-${failure.status}` : ''}`, snippet: snippetOf(failure.message), source };
+  }
+  return null;
+}
+
+/** The usage-limit side of the turn's reading: a limit, a server error (a veto), or nothing. */
+function limitReadingOf(turn: TurnReading): RecordReading {
+  if (turn.kind !== 'failure') return { kind: 'none' };
+  const failure = turn.failure;
+  if (failure.kind === 'usage-limit' && failure.limit) return failure.limit;
+  if (failure.kind === 'failed' && failure.marker !== null) return { kind: 'server-error', marker: failure.marker };
+  return { kind: 'none' };
 }
 
 function classifyPane(pane: string, now: Date, defaultZone: string | undefined): Findings {

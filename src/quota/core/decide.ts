@@ -8,7 +8,10 @@
  *   marked exhausted for MODEL_LIMIT_HOLD_MS at most (or until the reset, if sooner) instead of days: it comes back
  *   into the rotation at the next window, and a task that needs the model again costs one failed turn and a swap;
  * - an API key's rate limit (`rate_limit_error`): it lifts within seconds to minutes, so it is never confirmed by
- *   one poll, and once it persisted over `confirm_polls` polls the account is set aside for minutes, never hours.
+ *   one poll, and once it persisted over `confirm_polls` polls the account is set aside for minutes, never hours;
+ * - a failed login (401/403, `authentication_failed`): the account serves nothing until someone logs in, so the
+ *   fleet swaps at once, cooldown or not (the evidence is newer than the last swap), and the account is marked
+ *   login-failed, never "exhausted until".
  */
 
 import { unreachable } from '../../base/core/errors.js';
@@ -42,6 +45,8 @@ export interface QuotaDecision {
   suspicion: QuotaSuspicion | null;
   /** The verdict that decided it, if any. */
   trigger: SessionVerdict | null;
+  /** The failed login that decided a swap (its session and Claude Code's message), else null. */
+  loginFailure: { session: string; message: string } | null;
   reason: string;
   /** One line per detection (limit, suspected or vetoed) for the log: session, pattern, reset, snippet. */
   forensic: string[];
@@ -109,7 +114,20 @@ export function decideQuota(input: QuotaDecisionInput): QuotaDecision {
   const forensic = verdicts.filter((v) => v.kind !== 'clear').map(forensicLine);
   const confirmed = verdicts.filter((v) => v.kind === 'limit');
   const suspected = verdicts.filter((v) => v.kind === 'suspected');
-  const base = { exhaustedUntil: null, resetKnown: false, forensic };
+  const base = { exhaustedUntil: null, resetKnown: false, forensic, loginFailure: null };
+
+  const login = verdicts.find((v) => v.kind === 'login-failed');
+  if (login) {
+    const message = login.snippet ?? 'authentication failed';
+    return {
+      ...base,
+      action: 'swap',
+      suspicion: null,
+      trigger: login,
+      loginFailure: { session: login.session, message },
+      reason: `${login.session}: the login of the account failed (${message})`,
+    };
+  }
 
   const lastSwap = input.lastSwapAt === null ? NaN : Date.parse(input.lastSwapAt);
   const sinceSwap = nowMs - lastSwap;

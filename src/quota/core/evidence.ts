@@ -8,7 +8,7 @@
  */
 
 import { classifySession, clearVerdict, type QuotaVerdict } from './classify.js';
-import type { TranscriptRecord } from '../../claude-code/core/transcript.js';
+import { newestTurnRecord, type TranscriptRecord } from '../../claude-code/core/transcript.js';
 
 export interface LiveSessionEvidence {
   pane: string;
@@ -16,6 +16,18 @@ export interface LiveSessionEvidence {
   records: readonly TranscriptRecord[] | null;
   /** When that Claude Code process started (registry `startedAt`, epoch ms). */
   processStartedAt: number | null;
+  /** What the StopFailure hook last recorded for the session (signals.ts), or null. */
+  failedSignal?: { atMs: number; error: string; message: string | null } | null;
+  /**
+   * Login evidence older than this (epoch ms) is history: the account's credentials were written since (someone
+   * logged in), or the fleet swapped since. Null when neither is known.
+   */
+  loginSince?: number | null;
+  /**
+   * When the turn a pool session holds was submitted (epoch ms), null for any other session. Without a transcript,
+   * the pane's last reply is that turn's only when the turn is newer than `loginSince`.
+   */
+  paneTurnSince?: number | null;
   now: Date;
   defaultZone?: string | undefined;
 }
@@ -23,26 +35,6 @@ export interface LiveSessionEvidence {
 function timeOf(record: TranscriptRecord): number | null {
   const at = typeof record.timestamp === 'string' ? Date.parse(record.timestamp) : Number.NaN;
   return Number.isNaN(at) ? null : at;
-}
-
-/**
- * The newest user or assistant record: what the last turn ended with (system and summary records say nothing).
- * Newest by timestamp, not by place in the file: 2.1.200 may append the message sent after the API-error record
- * that answered it (written 0.2 s earlier), and read by place that record would hide the limit.
- */
-export function newestTurnRecord(records: readonly TranscriptRecord[]): TranscriptRecord | null {
-  let newest: TranscriptRecord | null = null;
-  let newestAt = Number.NEGATIVE_INFINITY;
-  for (let i = records.length - 1; i >= 0; i--) {
-    const record = records[i] as TranscriptRecord;
-    if (record.type !== 'user' && record.type !== 'assistant') continue;
-    const at = timeOf(record) ?? Number.NEGATIVE_INFINITY;
-    if (newest === null || at > newestAt) {
-      newest = record;
-      newestAt = at;
-    }
-  }
-  return newest;
 }
 
 export function judgeLiveSession(evidence: LiveSessionEvidence): QuotaVerdict {
@@ -54,9 +46,16 @@ export function judgeLiveSession(evidence: LiveSessionEvidence): QuotaVerdict {
       `Claude Code started at ${new Date(evidence.processStartedAt).toISOString()}, after its newest turn: no API call yet, what the pane shows is history`,
     );
   }
+  const since = evidence.loginSince ?? Number.NEGATIVE_INFINITY;
+  const signal = evidence.failedSignal;
+  // The hook runs after the record of the failed turn is written: a turn record newer than the signal is a later turn.
+  const current = signal && signal.atMs > since && signal.atMs >= (evidence.processStartedAt ?? Number.NEGATIVE_INFINITY) && signal.atMs >= (newestAt ?? Number.NEGATIVE_INFINITY);
   return classifySession({
     pane: evidence.pane,
     ...(newest ? { transcriptRecord: newest } : {}),
+    ...(current ? { failedSignal: { error: signal.error, message: signal.message } } : {}),
+    ...(newestAt !== null && newestAt <= since ? { loginHistory: true } : {}),
+    ...(evidence.records === null && (evidence.paneTurnSince ?? Number.NEGATIVE_INFINITY) > since ? { paneTurn: true } : {}),
     now: evidence.now,
     ...(evidence.defaultZone ? { defaultZone: evidence.defaultZone } : {}),
   });

@@ -1,11 +1,14 @@
 /**
- * Is a working session's task finished? Strongest evidence first: the Stop-hook signal file, then
- * Claude Code's own registry status back to idle after the dispatch, then the pane showing the empty prompt with
- * no busy marker on two consecutive polls. A turn that ended in an API error (usage limit, overload) is never
- * "finished": the work was not done, and check-quota / swap own what happens next.
+ * Is a working session's task finished? A turn that ended in an API error is never "finished": turn-outcome.ts
+ * says how it failed (usage limit and failed login: check-quota and the swap own what happens next; any other
+ * error: the task is tried again). Otherwise strongest evidence first: the Stop-hook signal file, then Claude
+ * Code's own registry status back to idle after the dispatch, then the pane showing the empty prompt with no busy
+ * marker on two consecutive polls.
  */
 
 import { claudeRunning, isAtPrompt, type PaneReading } from '../../claude-code/core/screen.js';
+import { unreachable } from '../../base/core/errors.js';
+import type { FailureEvidence, TurnEndFailure } from './turn-outcome.js';
 
 export interface CompletionInput {
   sessionExists: boolean;
@@ -17,8 +20,8 @@ export interface CompletionInput {
   panes: PaneReading[];
   /** The pane's foreground process is its shell (tmux `pane_current_command`): nothing runs there. */
   atShell: boolean;
-  /** The transcript's newest main-chain record after the submission is an API error. */
-  apiError: boolean;
+  /** The API error the turn ended in (turn-outcome.ts turnFailure), or null. */
+  failure: TurnEndFailure | null;
   submittedAtMs: number;
   nowMs: number;
   /** Pane fingerprint now, and the one recorded with when it last changed (stall detection). */
@@ -36,7 +39,12 @@ export type Verdict =
   | { kind: 'confirm' }
   | { kind: 'working'; digestChanged: boolean }
   | { kind: 'stalled'; idleMs: number }
-  | { kind: 'limited' }
+  /** A usage limit: left for check-quota. */
+  | { kind: 'limited'; evidence: FailureEvidence }
+  /** The account's login failed: left for check-quota, which marks the account and swaps away. */
+  | { kind: 'login-failed'; evidence: FailureEvidence; message: string }
+  /** Any other API error: the task is tried again, its attempt counted. */
+  | { kind: 'failed'; evidence: FailureEvidence; message: string }
   | { kind: 'died'; reason: string };
 
 /** A pane is trusted as "finished" only this long after the submission: Claude Code needs a moment to go busy. */
@@ -45,7 +53,7 @@ export const PANE_GRACE_MS = 3000;
 export function judgeCompletion(input: CompletionInput): Verdict {
   if (!input.sessionExists) return { kind: 'died', reason: 'the tmux session is gone' };
   const latest = input.panes[input.panes.length - 1];
-  if (input.apiError || latest?.limitBanner) return { kind: 'limited' };
+  if (input.failure) return failedVerdict(input.failure);
   if (input.signalAtMs !== null && input.signalAtMs >= input.submittedAtMs) return { kind: 'finished', evidence: 'signal' };
   const registry = input.registry;
   if (registry && registry.status === 'idle' && (registry.statusUpdatedAt ?? 0) > input.submittedAtMs) {
@@ -62,4 +70,17 @@ export function judgeCompletion(input: CompletionInput): Verdict {
     if (idleMs >= input.idleTimeoutMs) return { kind: 'stalled', idleMs };
   }
   return { kind: 'working', digestChanged };
+}
+
+function failedVerdict({ failure, evidence }: TurnEndFailure): Verdict {
+  switch (failure.kind) {
+    case 'usage-limit':
+      return { kind: 'limited', evidence };
+    case 'login-failed':
+      return { kind: 'login-failed', evidence, message: failure.message };
+    case 'failed':
+      return { kind: 'failed', evidence, message: failure.message };
+    default:
+      return unreachable(failure, 'turn failure');
+  }
 }

@@ -3,6 +3,7 @@ import { shellQuote, typeable } from '../../claude-code/core/launch.js';
 import type { AccountRecord, SessionRecord } from '../../base/core/state.js';
 import type { JournalSession } from './journal.js';
 import { isUuid } from '../../base/core/uuid.js';
+import { loginFailed } from '../../accounts/core/login-failure.js';
 
 /**
  * The swap's decisions, pure: which account to move to, which sessions the swap stops and how each
@@ -35,9 +36,19 @@ export function exhaustedUntil(record: AccountRecord | undefined, now: Date): st
   return Number.isNaN(at) || at <= now.getTime() ? null : new Date(at).toISOString();
 }
 
+/** An account serves now: not exhausted, and its login not known to fail. */
+const serves = (record: AccountRecord | undefined, now: Date) => exhaustedUntil(record, now) === null && !loginFailed(record);
+
+/** Why an account does not serve, for a message. */
+function whyNot(name: string, record: AccountRecord | undefined, now: Date): string {
+  if (loginFailed(record)) return `${name} login failed since ${String(record?.loginFailedAt)}`;
+  return `${name} exhausted until ${exhaustedUntil(record, now) ?? 'an unknown time'}`;
+}
+
 /**
- * `--to` when given (an exhausted one is allowed, with a warning: the operator knows something we do not);
- * otherwise the next account after the active one in failover order, wrapping around, that is not exhausted.
+ * `--to` when given (an exhausted or login-failed one is allowed, with a warning: the operator knows something we
+ * do not); otherwise the next account after the active one in failover order, wrapping around, that serves (not
+ * exhausted, login not failed).
  */
 export function chooseTarget(input: TargetInput): TargetChoice {
   const { accounts, active, records, now } = input;
@@ -47,19 +58,27 @@ export function chooseTarget(input: TargetInput): TargetChoice {
       return { ok: false, code: 'unknown-account', message: `--to ${input.requested}: no such account (configured: ${accounts.map((a) => a.name).join(', ')})` };
     }
     const until = exhaustedUntil(records[target.name], now);
-    return { ok: true, target, warning: until ? `${target.name} is marked exhausted until ${until}; swapping to it as asked` : null };
+    const failed = loginFailed(records[target.name]);
+    const marked = failed ? `its login failed since ${String(records[target.name]?.loginFailedAt)}` : until ? `exhausted until ${until}` : null;
+    return { ok: true, target, warning: marked ? `${target.name} is marked ${marked}; swapping to it as asked` : null };
   }
   const start = Math.max(0, accounts.findIndex((a) => a.name === active.name));
   const others = [...accounts.slice(start + 1), ...accounts.slice(0, start)].filter((a) => a.name !== active.name);
-  const usable = others.find((a) => exhaustedUntil(records[a.name], now) === null);
+  const usable = others.find((a) => serves(records[a.name], now));
   if (usable) return { ok: true, target: usable, warning: null };
-  if (exhaustedUntil(records[active.name], now) === null) return stayOnActive(active, others, records, now);
+  if (serves(records[active.name], now)) return stayOnActive(active, others, records, now);
   if (others.length === 0) {
     return { ok: false, code: 'all-exhausted', earliestReset: null, message: `no other account to swap to (only ${active.name} is configured)` };
   }
   // The earliest moment any account (the active one included) becomes usable again.
   const resets = accounts.map((a) => exhaustedUntil(records[a.name], now)).filter((u): u is string => u !== null).sort();
   const earliest = resets[0] ?? null;
+  const failedLogins = accounts.filter((a) => loginFailed(records[a.name])).map((a) => a.name);
+  if (failedLogins.length > 0) {
+    // A failed login does not come back at a reset time: say which accounts need someone to log in.
+    const why = accounts.map((a) => whyNot(a.name, records[a.name], now));
+    return { ok: false, code: 'all-exhausted', earliestReset: earliest, message: `no account can serve (${why.join(', ')}); log in again to ${failedLogins.join(', ')}` };
+  }
   return { ok: false, code: 'all-exhausted', earliestReset: earliest, message: `all accounts exhausted until ${earliest ?? 'an unknown time'}` };
 }
 
@@ -68,7 +87,7 @@ export function chooseTarget(input: TargetInput): TargetChoice {
  * nothing better exists: `no other usable account (backup exhausted until …); main stays active`.
  */
 function stayOnActive(active: Account, others: readonly Account[], records: TargetInput['records'], now: Date): TargetChoice {
-  const why = others.map((a) => `${a.name} exhausted until ${exhaustedUntil(records[a.name], now) ?? 'an unknown time'}`);
+  const why = others.map((a) => whyNot(a.name, records[a.name], now));
   const resets = others.map((a) => exhaustedUntil(records[a.name], now)).filter((u): u is string => u !== null).sort();
   const message = others.length === 0
     ? `no other account to swap to (only ${active.name} is configured); ${active.name} stays active`

@@ -6,7 +6,7 @@ import { activeAccount } from '../../../src/accounts/active-account.js';
 import { parseRegistryEntry, readRegistry, readTranscriptTail, transcriptCandidates, transcriptTailOf } from '../../../src/claude-code/registry.js';
 import { registryByPane } from '../../../src/claude-code/pane-sessions.js';
 import { chooseActiveAccount } from '../../../src/accounts/core/active-account.js';
-import { endedInApiError, findSubmission, parseTranscriptChunk, unwrapPastes } from '../../../src/claude-code/core/transcript.js';
+import { findSubmission, turnEndSince, parseTranscriptChunk, unwrapPastes } from '../../../src/claude-code/core/transcript.js';
 import { tempDir } from '../../support/temp.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/claude-code/${name}`, import.meta.url), 'utf8');
@@ -84,12 +84,16 @@ describe('transcripts', () => {
     expect(findSubmission([{ type: 'user', message: { content: stored }, timestamp: '2026-01-01T00:00:00Z' }], 't.md', Date.parse('2026-01-02T00:00:00Z'))).toBeNull();
   });
 
-  it('a turn ending in the real usage-limit record ended in an API error', () => {
+  it("a turn's end is its newest turn record by time, written since the submission", () => {
     const limit = JSON.parse(fixture('transcript-usage-limit-record.json')) as Record<string, unknown>;
-    const user = { type: 'user', message: { content: 'Next task' }, timestamp: '2026-11-21T19:21:30.000Z' };
-    expect(endedInApiError([user, limit], Date.parse('2026-11-21T19:21:00Z'))).toBe(true);
-    expect(endedInApiError([limit, user], Date.parse('2026-11-21T19:21:00Z'))).toBe(false);
-    expect(endedInApiError([user, limit], Date.parse('2026-11-21T19:22:00Z'))).toBe(false);
+    const at = Date.parse(String(limit.timestamp));
+    const before = { type: 'user', message: { content: 'Next task' }, timestamp: new Date(at - 30_000).toISOString() };
+    const after = { type: 'user', message: { content: 'Next task' }, timestamp: new Date(at + 30_000).toISOString() };
+    expect(turnEndSince([before, limit], at - 60_000)).toBe(limit);
+    // Appended after the record but written before it (2.1.200): the record is still the turn's end.
+    expect(turnEndSince([limit, before], at - 60_000)).toBe(limit);
+    expect(turnEndSince([limit, after], at - 60_000)).toBe(after);
+    expect(turnEndSince([before, limit], at + 1)).toBeNull();
   });
 });
 

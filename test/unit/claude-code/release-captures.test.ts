@@ -14,15 +14,18 @@ import { parseTranscriptChunk } from '../../../src/claude-code/core/transcript.j
 const FIXTURES = fileURLToPath(new URL('../../fixtures/claude-code/', import.meta.url));
 const read = (path: string) => readFileSync(join(FIXTURES, path), 'utf8');
 
-/** What each captured state must read as: a limit of that kind, or nothing (a failed login, a 5xx, a 400 …). */
-const STATES: Record<string, { kind: 'limit' | 'clear'; limitType?: string }> = {
+/**
+ * What each captured state must read as: a limit of that kind, or nothing (a 5xx, a 400 …); a failed login reads as
+ * one from its record (the pane alone is not taken for it: its text has no time).
+ */
+const STATES: Record<string, { kind: 'limit' | 'clear'; limitType?: string; withRecord?: 'login-failed' }> = {
   'five-hour-limit': { kind: 'limit', limitType: 'five_hour' },
   'weekly-limit': { kind: 'limit', limitType: 'seven_day' },
   busy: { kind: 'clear' },
   done: { kind: 'clear' },
   idle: { kind: 'clear' },
-  'expired-login': { kind: 'clear' },
-  'revoked-login': { kind: 'clear' },
+  'expired-login': { kind: 'clear', withRecord: 'login-failed' },
+  'revoked-login': { kind: 'clear', withRecord: 'login-failed' },
   'invalid-request': { kind: 'clear' },
   overloaded: { kind: 'clear' },
   'overloaded-retrying': { kind: 'clear' },
@@ -73,7 +76,8 @@ describe('every captured release state reads as what it is', () => {
     const now = clockOf(capture);
     const paneOnly = judgeLiveSession({ pane: capture.pane, records: null, processStartedAt: null, now, defaultZone: 'UTC' });
     const withTranscript = judgeLiveSession({ pane: capture.pane, records: capture.records, processStartedAt: null, now, defaultZone: 'UTC' });
-    for (const verdict of [paneOnly, withTranscript]) expect(verdict).toMatchObject({ kind: expected.kind, veto: null, ...(expected.limitType ? { limitType: expected.limitType } : {}) });
+    const kinds = [expected.kind, capture.records.length > 0 ? expected.withRecord ?? expected.kind : expected.kind];
+    [paneOnly, withTranscript].forEach((verdict, i) => expect(verdict).toMatchObject({ kind: kinds[i], veto: null, ...(expected.limitType ? { limitType: expected.limitType } : {}) }));
     if (expected.kind !== 'limit') return;
     // The pane prints the reset to the minute; the record, where it has one, to the second.
     const exact = withTranscript.source === 'transcript' ? Date.parse(withTranscript.resetAt as string) : Number.NaN;

@@ -263,3 +263,26 @@ describe('bad transcript records are ignored, not trusted', () => {
     expect(classify(fixture('idle-prompt.txt'), { transcriptRecord: rest })).toMatchObject({ kind: 'limit', limitType: 'five_hour' });
   });
 });
+
+describe('a failed login', () => {
+  const LOGIN_RECORD = JSON.parse(fixture('transcript-login-expired-401-record.json')) as Record<string, unknown>;
+  const LOGIN_PANE = fixture('login-expired-401.txt');
+  it('the 401 record is a failed login, with Claude Code\'s message', () => {
+    expect(classify(LOGIN_PANE, { transcriptRecord: LOGIN_RECORD })).toMatchObject({ kind: 'login-failed', pattern: 'login-failed-401', source: 'transcript', snippet: expect.stringContaining('Please run /login') });
+  });
+
+  it('the StopFailure signal says so first; the pane alone does not', () => {
+    expect(classify(fixture('idle-prompt.txt'), { failedSignal: { error: 'authentication_failed', message: 'OAuth token revoked · Please run /login' } })).toMatchObject({ kind: 'login-failed', source: 'signal' });
+    expect(classify(LOGIN_PANE)).toMatchObject({ kind: 'clear' });
+  });
+
+  it("the pane's last reply counts when it is known to be the current turn's, and only then", () => {
+    expect(classify(LOGIN_PANE, { paneTurn: true })).toMatchObject({ kind: 'login-failed', source: 'pane', pattern: 'login-failed-401' });
+    expect(classify(fixture('turn-done.txt'), { paneTurn: true })).toMatchObject({ kind: 'clear' });
+  });
+
+  it('a record older than the last login or swap is history', () => {
+    expect(classify(LOGIN_PANE, { transcriptRecord: LOGIN_RECORD, loginHistory: true })).toMatchObject({ kind: 'clear' });
+  });
+});
+

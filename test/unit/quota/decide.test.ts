@@ -164,3 +164,17 @@ describe('what each kind of limit sets aside', () => {
     expect(decision.forensic[0]).toContain('type=seven_day_opus model="Opus"');
   });
 });
+
+describe('decideQuota: a failed login', () => {
+  const login = verdict('ccl-auto-12', 'login-failed', { pattern: 'login-failed-401', snippet: 'Please run /login · API Error: 401 OAuth token has expired', source: 'transcript' });
+  it('swaps at once, marks no exhaustion, and names the failure', () => {
+    const decision = decide({ verdicts: [verdict('ccl-auto-11', 'clear'), login] });
+    expect(decision).toMatchObject({ action: 'swap', exhaustedUntil: null, loginFailure: { session: 'ccl-auto-12', message: login.snippet }, trigger: { session: 'ccl-auto-12' } });
+    expect(decision.forensic).toHaveLength(1);
+  });
+
+  it('outranks a limit elsewhere and the cooldown after a swap (its evidence is newer than the swap)', () => {
+    const decision = decide({ verdicts: [verdict('ccl-auto-11', 'limit'), login], lastSwapAt: new Date(NOW.getTime() - 60_000).toISOString() });
+    expect(decision).toMatchObject({ action: 'swap', exhaustedUntil: null, loginFailure: { session: 'ccl-auto-12' } });
+  });
+});

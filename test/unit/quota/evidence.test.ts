@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { judgeCompletion, type CompletionInput } from '../../../src/sessions/core/completion.js';
+import { turnFailure } from '../../../src/sessions/core/turn-outcome.js';
 import { readPane } from '../../../src/claude-code/core/screen.js';
-import { judgeLiveSession, newestTurnRecord } from '../../../src/quota/core/evidence.js';
+import { judgeLiveSession } from '../../../src/quota/core/evidence.js';
+import { newestTurnRecord } from '../../../src/claude-code/core/transcript.js';
 import { paneShowsUsageLimit } from '../../../src/claude-code/core/limit-scan.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/claude-code/${name}`, import.meta.url), 'utf8');
@@ -34,13 +36,18 @@ describe('one notion of "this pane shows a usage limit" (check-quota and reconci
   });
 
   const base: CompletionInput = {
-    sessionExists: true, signalAtMs: null, registry: { status: 'idle', statusUpdatedAt: 2_000 }, panes: [], atShell: false, apiError: false,
+    sessionExists: true, signalAtMs: null, registry: { status: 'idle', statusUpdatedAt: 2_000 }, panes: [], atShell: false, failure: null,
     submittedAtMs: 1_000, nowMs: 60_000, digest: null, previousDigest: null, paneChangedAtMs: null, idleTimeoutMs: 3_600_000,
   };
   it('reconcile: a turn ending on the limit screen is "limited"; subagent-limit or extra-usage banners are not', () => {
-    expect(judgeCompletion({ ...base, panes: [readPane(LIMIT_5H)] })).toEqual({ kind: 'limited' });
+    const judge = (pane: string) => {
+      const reading = readPane(pane);
+      const failure = turnFailure({ submittedAtMs: 1_000, doneAtMs: null, failedSignal: null, record: null, pane, paneIdle: true, paneLimit: reading.limitBanner, now: new Date(60_000) });
+      return judgeCompletion({ ...base, panes: [reading], failure });
+    };
+    expect(judge(LIMIT_5H)).toEqual({ kind: 'limited', evidence: 'pane' });
     for (const notice of ['⚠ Concurrent subagent limit reached', '⚠ Weekly limit reached · continuing with extra usage']) {
-      expect(judgeCompletion({ ...base, panes: [readPane(footer(notice))] }), notice).toEqual({ kind: 'finished', evidence: 'registry' });
+      expect(judge(footer(notice)), notice).toEqual({ kind: 'finished', evidence: 'registry' });
     }
   });
 });
@@ -79,3 +86,23 @@ describe('judgeLiveSession', () => {
     expect(judgeLiveSession({ pane: LIMIT_5H, records, processStartedAt: null, now }).kind).toBe('limit');
   });
 });
+
+describe('judgeLiveSession: login evidence and its age', () => {
+  const PANE = fixture('login-expired-401.txt');
+  const now = new Date('2026-12-02T12:00:00Z');
+  const at = (m: number) => now.getTime() - m * 60_000;
+  const judge = (extra: Record<string, unknown>) => judgeLiveSession({ pane: PANE, records: null, processStartedAt: null, now, ...extra });
+  it('a StopFailure signal counts when newer than the last login or swap and the process start', () => {
+    const signal = { atMs: at(1), error: 'authentication_failed', message: 'Please run /login · API Error: 401' };
+    expect(judge({ failedSignal: signal })).toMatchObject({ kind: 'login-failed', source: 'signal' });
+    expect(judge({ failedSignal: signal, loginSince: at(0.5) })).toMatchObject({ kind: 'clear' });
+    expect(judge({ failedSignal: signal, processStartedAt: at(0.5) })).toMatchObject({ kind: 'clear' });
+  });
+
+  it("without a record the pane counts for a pool session's turn newer than the last login or swap", () => {
+    expect(judge({ paneTurnSince: at(2), loginSince: at(5) })).toMatchObject({ kind: 'login-failed', source: 'pane' });
+    expect(judge({ paneTurnSince: at(5), loginSince: at(2) })).toMatchObject({ kind: 'clear' });
+    expect(judge({})).toMatchObject({ kind: 'clear' });
+  });
+});
+

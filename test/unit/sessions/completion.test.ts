@@ -16,7 +16,7 @@ const base: CompletionInput = {
   registry: { status: 'busy', statusUpdatedAt: submitted + 10 },
   panes: [busy],
   atShell: false,
-  apiError: false,
+  failure: null,
   submittedAtMs: submitted,
   nowMs: submitted + 60_000,
   digest: 'd1',
@@ -58,9 +58,12 @@ describe('judgeCompletion (strongest evidence first)', () => {
   });
 
   it('an API error at the end of the turn (usage limit) is never "finished"', () => {
-    expect(judgeCompletion({ ...base, apiError: true, signalAtMs: submitted + 5 })).toEqual({ kind: 'limited' });
-    const limitScreen = readPane(['● Usage limit reached', RULE, '❯ ', RULE, '  ⚠ Usage limit reached · limit resets 10:21pm'].join('\n'));
-    expect(judgeCompletion({ ...base, registry: { status: 'idle', statusUpdatedAt: submitted + 9 }, panes: [limitScreen] })).toEqual({ kind: 'limited' });
+    const limit = { failure: { kind: 'usage-limit', message: null, limit: null }, evidence: 'transcript' } as const;
+    expect(judgeCompletion({ ...base, failure: limit, signalAtMs: submitted + 5 })).toEqual({ kind: 'limited', evidence: 'transcript' });
+    const login = { failure: { kind: 'login-failed', status: 401, message: 'Please run /login' }, evidence: 'signal' } as const;
+    expect(judgeCompletion({ ...base, failure: login, registry: { status: 'idle', statusUpdatedAt: submitted + 9 } })).toEqual({ kind: 'login-failed', evidence: 'signal', message: 'Please run /login' });
+    const failed = { failure: { kind: 'failed', status: 400, server: false, marker: null, message: 'API Error: 400 bad' }, evidence: 'pane' } as const;
+    expect(judgeCompletion({ ...base, failure: failed, panes: [atPrompt, atPrompt], registry: null })).toEqual({ kind: 'failed', evidence: 'pane', message: 'API Error: 400 bad' });
   });
 
   it('died: the session is gone, or Claude Code left the pane with no registry entry', () => {

@@ -11,7 +11,7 @@ const accounts: Account[] = [
 ];
 const [main, backup, third] = accounts as [Account, Account, Account];
 const later = (hours: number) => new Date(NOW.getTime() + hours * 3_600_000).toISOString();
-const choose = (active: Account, records: Record<string, { exhaustedUntil: string | null }> = {}, requested: string | null = null) =>
+const choose = (active: Account, records: Record<string, { exhaustedUntil: string | null; loginFailedAt?: string | null }> = {}, requested: string | null = null) =>
   chooseTarget({ accounts, active, records, now: NOW, requested });
 
 describe('chooseTarget: the next account in failover order that is not exhausted', () => {
@@ -53,6 +53,31 @@ describe('chooseTarget: the next account in failover order that is not exhausted
     expect(choose(main, {}, 'third')).toEqual({ ok: true, target: third, warning: null });
     expect(choose(main, { third: { exhaustedUntil: later(2) } }, 'third')).toMatchObject({ ok: true, target: third, warning: expect.stringContaining('exhausted until') });
     expect(choose(main, {}, 'nope')).toMatchObject({ ok: false, code: 'unknown-account', message: expect.stringContaining('main, backup, third') });
+  });
+});
+
+describe('chooseTarget: an account whose login failed does not serve', () => {
+  const failed = { exhaustedUntil: null, loginFailedAt: later(-1) };
+  it('is skipped as a target, and a failed login cleared (null) is usable again', () => {
+    expect(choose(main, { backup: failed })).toMatchObject({ ok: true, target: third });
+    expect(choose(main, { backup: { exhaustedUntil: null, loginFailedAt: null } })).toMatchObject({ ok: true, target: backup });
+  });
+
+  it('an active account with a failed login does not stay active: the next one that serves is chosen, or none', () => {
+    expect(choose(main, { main: failed })).toMatchObject({ ok: true, target: backup });
+    const choice = choose(main, { main: failed, backup: failed, third: { exhaustedUntil: later(3) } });
+    expect(choice).toMatchObject({ ok: false, code: 'all-exhausted', earliestReset: later(3) });
+    expect(choice.ok === false && choice.message).toBe(`no account can serve (main login failed since ${later(-1)}, backup login failed since ${later(-1)}, third exhausted until ${later(3)}); log in again to main, backup`);
+  });
+
+  it('the active one serving while the others do not: it stays active, saying why', () => {
+    expect(choose(main, { backup: failed, third: { exhaustedUntil: later(3) } })).toMatchObject({
+      ok: false, code: 'no-other-usable', message: `no other usable account (backup login failed since ${later(-1)}, third exhausted until ${later(3)}); main stays active`,
+    });
+  });
+
+  it('--to a login-failed account is allowed, with a warning', () => {
+    expect(choose(main, { third: failed }, 'third')).toMatchObject({ ok: true, target: third, warning: expect.stringContaining('login failed') });
   });
 });
 
