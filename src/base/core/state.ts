@@ -78,6 +78,11 @@ export interface State {
   /** Failed local runs per task, keyed by its pending path (`<project>/.agent-queue/inbox/T.md`); dropped when the
    *  task leaves the queue (owned by dispatch / reconcile). */
   taskAttempts: Record<string, TaskAttempts>;
+  /**
+   * The tmux server (`<pid>:<start time>`) reconcile last saw, absent when unknown: a different one means every session
+   * went away with the old server, which is no task's fault (owned by reconcile).
+   */
+  tmuxServer?: string | null;
 }
 
 export interface TaskAttempts {
