@@ -86,15 +86,17 @@ export interface VanishFacts {
 export type VanishCause = { shared: true; reason: string } | { shared: false };
 
 /**
- * Whether the sessions that are gone went together, for a reason that is no task's: the tmux server is gone or is
- * another one than the previous run saw, or every session the state knows vanished at once (two at least: one
- * session gone alone may be its task's doing). Their tasks then go back without an attempt counted and no session
+ * Whether the sessions that are gone went together, for a reason that is no task's: the tmux server is another one
+ * than the previous run saw, or every session the state knows vanished at once (two at least: one session gone alone
+ * may be its task's doing). Their tasks then go back without an attempt counted and no session
  * cools down.
  */
 export function vanishCause(facts: VanishFacts): VanishCause {
   if (facts.gone === 0) return { shared: false };
-  if (facts.recordedServer !== null && facts.currentServer === null) return { shared: true, reason: 'the tmux server is gone' };
-  if (facts.recordedServer !== null && facts.currentServer !== facts.recordedServer) return { shared: true, reason: 'the tmux server was restarted' };
+  // No server at all says little: tmux exits with its last session, so one killed session can take the server along.
+  if (facts.recordedServer !== null && facts.currentServer !== null && facts.currentServer !== facts.recordedServer) {
+    return { shared: true, reason: 'the tmux server was restarted' };
+  }
   if (facts.known >= 2 && facts.gone === facts.known) return { shared: true, reason: `all ${facts.known} sessions vanished at once` };
   return { shared: false };
 }
