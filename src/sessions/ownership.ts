@@ -119,10 +119,14 @@ async function reownClaims(ctx: Context, state: State, report: OwnershipReport, 
     return !record || (record.state === 'idle' && !record.task && !asLifecycle(record).launch);
   });
   const claims = await orphanClaims(ctx, state);
-  // The usual run: every claim has its holder and every pool session its record; nothing more to read.
-  if (claims.length === 0 && unheld.every((name) => state.sessions[name])) return;
-  const [panes, registry] = await Promise.all([ctx.tmux.inspectMany(unheld), registryByTmuxSession(registryHomes(ctx.config, state))]);
-  const facts = await Promise.all(unheld.map(async (name): Promise<UnheldSession> => {
+  if (claims.length === 0 && unheld.length === 0) return;
+  const registry = await registryByTmuxSession(registryHomes(ctx.config, state));
+  // The usual run: every claim has its holder, and no session that holds nothing runs a Claude Code the registry
+  // knows; no pane is read then.
+  const suspects = claims.length > 0 ? unheld : unheld.filter((name) => !state.sessions[name] || registry.has(name));
+  if (suspects.length === 0) return;
+  const panes = await ctx.tmux.inspectMany(suspects);
+  const facts = await Promise.all(suspects.map(async (name): Promise<UnheldSession> => {
     const pane = panes.get(name) ?? null;
     const reading = pane === null ? null : readPane(pane.text);
     const entry = registry.get(name);
