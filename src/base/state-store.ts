@@ -63,9 +63,8 @@ export function createStateStore(stateDir: string, log: Log, now: () => Date): S
         throw fsFault(error, 'move aside the unreadable state file', path) ?? error;
       });
       log.error(`state file ${path} is unreadable: ${parsed.reason}. It was moved to ${aside} and a fresh state started. ` +
-        'Tasks that were running (inbox/*.md.dispatched) are now unknown to it: scan-inbox lists them and nothing touches them; ' +
-        'check each one, then move it to done/ or rename it back to .md, and /exit a pool session still running it. ' +
-        'Counters restart at 0.');
+        'Tasks that were running (inbox/*.md.dispatched) are rebuilt by the next reconcile: each is re-owned by the pool session ' +
+        'whose conversation holds it, or given back to the inbox. Counters restart at 0.');
       return emptyState();
     },
     async save(state, lock) {
