@@ -2,7 +2,7 @@ import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, FailoverError, errnoCode, errorMessage } from './core/errors.js';
 import { fsFault } from './core/fs-faults.js';
-import { emptyState, normalizeState, type State } from './core/state.js';
+import { STATE_VERSION, emptyState, normalizeState, type State } from './core/state.js';
 import { sweepTempFiles, writeFileAtomic } from './fs-atomic.js';
 import { processAlive } from './process.js';
 import type { LockHandle } from './lock.js';
@@ -13,7 +13,8 @@ export interface StateStore {
   /**
    * The current state; a missing file is a fresh state. A corrupt one is reported and read as a fresh state; it is
    * moved aside only by a caller holding the lock: a reader without it (status, a dry run) could otherwise move a good
-   * file that a locked writer put in place between its read and its rename.
+   * file that a locked writer put in place between its read and its rename. A file of a newer version is refused
+   * (exit 2) and left where it is.
    */
   load(lock?: LockHandle): Promise<State>;
   /** Writes atomically and durably. Needs the lock: a lost lock aborts here, before anything is written. */
@@ -46,6 +47,12 @@ export function createStateStore(stateDir: string, log: Log, now: () => Date): S
         parsed = { ok: false as const, reason: `not valid JSON (${errorMessage(error)})` };
       }
       if (parsed.ok) return parsed.state;
+      if (parsed.newer !== undefined) {
+        // Written by a later build: never moved aside nor read as fresh (that would forget what it records).
+        throw new FailoverError(ExitCode.usage, 'state-newer', `the state file ${path} has version ${parsed.newer}; this build reads version ${STATE_VERSION}`, {
+          hint: `run the claude-failover build that wrote ${path} (or a newer one); the file is left as it is`,
+        });
+      }
       if (!lock) {
         log.error(`state file ${path} is unreadable: ${parsed.reason}. Read as a fresh state; the next command that changes anything moves it aside.`);
         return emptyState();
@@ -56,9 +63,8 @@ export function createStateStore(stateDir: string, log: Log, now: () => Date): S
         throw fsFault(error, 'move aside the unreadable state file', path) ?? error;
       });
       log.error(`state file ${path} is unreadable: ${parsed.reason}. It was moved to ${aside} and a fresh state started. ` +
-        'Tasks that were running (inbox/*.md.dispatched) are now unknown to it: scan-inbox lists them and nothing touches them; ' +
-        'check each one, then move it to done/ or rename it back to .md, and /exit a pool session still running it. ' +
-        'Counters restart at 0.');
+        'Tasks that were running (inbox/*.md.dispatched) are rebuilt by the next reconcile: each is re-owned by the pool session ' +
+        'whose conversation holds it, or given back to the inbox. Counters restart at 0.');
       return emptyState();
     },
     async save(state, lock) {

@@ -2,6 +2,7 @@ import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, readl
 import { link, lstat, mkdir, open, readlink, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode } from '../base/core/errors.js';
+import { fsFault } from '../base/core/fs-faults.js';
 import { hasFooter, renderFooter, type FooterFields, type Outcome } from './core/footer.js';
 import { printable } from '../base/core/format.js';
 import { MAX_TASK_BYTES, decodeTaskBytes } from './core/task.js';
@@ -205,6 +206,23 @@ export async function unclaimTask(claimedPath: string): Promise<string> {
  */
 export async function moveWithFooter(source: string | Buffer, project: string, outcome: Outcome, fields: FooterFields, name?: string): Promise<string> {
   const destDir = queuePaths(project)[outcome];
+  try {
+    return await moveInto(destDir, source, outcome, fields, name);
+  } catch (error) {
+    throw fsFault(await unmasked(error, destDir), `move ${printable(source.toString())} to`, `${destDir}/`, { next: 'run reconcile again (the task stays claimed until then)' }) ?? error;
+  }
+}
+
+/**
+ * A recursive mkdir on a read-only filesystem answers ENOENT for a folder that is missing (it never gets to the
+ * write that would say EROFS): one plain mkdir tells the real reason.
+ */
+async function unmasked(error: unknown, dir: string): Promise<unknown> {
+  if (errnoCode(error) !== 'ENOENT' || (error as { syscall?: unknown }).syscall !== 'mkdir') return error;
+  return mkdir(dir).then(() => error, (real: unknown) => real);
+}
+
+async function moveInto(destDir: string, source: string | Buffer, outcome: Outcome, fields: FooterFields, name?: string): Promise<string> {
   await mkdir(destDir, { recursive: true });
   const sourceText = source.toString();
   const taskName = name ?? basename(sourceText).replace(/\.md\.(dispatched|delegated|delegating)$/, '.md');

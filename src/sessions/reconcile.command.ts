@@ -6,7 +6,7 @@ import { moveWithFooter } from '../queue/files.js';
 import { judgeCompletion, PANE_GRACE_MS, type Evidence, type Verdict } from './core/completion.js';
 import { isPoolSessionName } from '../base/core/config.js';
 import { formatDuration } from '../base/core/duration.js';
-import { errorMessage, unreachable } from '../base/core/errors.js';
+import { FailoverError, errorMessage, unreachable } from '../base/core/errors.js';
 import { plural, type Style } from '../base/core/format.js';
 import { paneDigest, type PaneReading } from '../claude-code/core/screen.js';
 import { sessionsToCreate } from './core/pool-plan.js';
@@ -23,6 +23,7 @@ import { exitClaude, recreateSession } from './recycle.js';
 import { forgetTask, requeueOrFail } from './requeue.js';
 import { failedSignalPath, readFailedSignal, signalPath } from './signals.js';
 import { clearLoginFailure } from '../accounts/login-failure.js';
+import { noOwnership, reclaim, renderOwnership, retiringNames, settle, type OwnershipReport } from './ownership.js';
 
 export interface ReconcileOptions {
   dryRun: boolean;
@@ -49,7 +50,9 @@ export interface ReconcileResult {
   /** Sessions set idle without a task to finish (dedicated sessions, or a task that left the inbox meanwhile). */
   released: Array<{ session: string; reason: string }>;
   created: string[];
-  errors: Array<{ session?: string; message: string }>;
+  /** Where the state and the world disagreed: claims re-owned or given back, sessions gone together, retired. */
+  ownership: OwnershipReport;
+  errors: Array<{ session?: string; message: string; hint?: string }>;
 }
 
 /** How long reconcile waits before its second look at a pane that seems finished. */
@@ -73,20 +76,22 @@ export async function run(options: ReconcileOptions, ctx: Context): Promise<Reco
 }
 
 async function pass(ctx: Context, state: State, dryRun: boolean, lock?: LockHandle): Promise<ReconcileResult> {
-  const result: ReconcileResult = { dryRun, swap: { action: 'none', detail: null }, recovered: [], finished: [], requeued: [], stalled: [], limited: [], loginFailed: [], released: [], created: [], errors: [] };
+  const result: ReconcileResult = { dryRun, swap: { action: 'none', detail: null }, recovered: [], finished: [], requeued: [], stalled: [], limited: [], loginFailed: [], released: [], created: [], ownership: noOwnership(), errors: [] };
   if (!dryRun && lock) result.swap = await finishOrRollBackSwap(ctx, state, lock);
 
   const pool = ctx.config.pool.autonomous;
   const dedicated = new Set(ctx.config.pool.dedicated.map((d) => d.session));
   const tmuxSessions = new Set(await ctx.tmux.listSessions());
-  const names = Object.keys(state.sessions).filter((name) => isPoolSessionName(name, pool) || dedicated.has(name));
+  await reclaim(ctx, state, result.ownership, dryRun, tmuxSessions);
+  const retiring = new Set(retiringNames(ctx, state));
+  const names = Object.keys(state.sessions).filter((name) => isPoolSessionName(name, pool) || dedicated.has(name) || retiring.has(name));
   for (const name of dedicated) if (!names.includes(name)) names.push(name);
   const seen = await observe(ctx, state, names, tmuxSessions);
   const step = async (session: string, work: () => Promise<void>) => {
     try {
       await work();
     } catch (error) {
-      result.errors.push({ session, message: errorMessage(error) });
+      result.errors.push({ session, message: errorMessage(error), ...(error instanceof FailoverError && error.hint ? { hint: error.hint } : {}) });
       ctx.log.error(`${session}: ${errorMessage(error)}`);
     }
   };
@@ -124,6 +129,7 @@ async function pass(ctx: Context, state: State, dryRun: boolean, lock?: LockHand
   if (!dryRun) {
     for (const name of present) if (isPoolSessionName(name, pool) && !state.sessions[name]) state.sessions[name] = idleSession(ctx.clock.now());
   }
+  await step('pool', () => settle(ctx, state, result.ownership, dryRun, result.finished, result.requeued));
   return result;
 }
 
@@ -241,8 +247,9 @@ async function apply(ctx: Context, state: State, obs: SessionObservation, verdic
   const now = ctx.clock.now();
 
   const claimedExists = await exists(claimed);
-  if (!claimedExists && verdict.kind !== 'died') {
-    // The claimed file left the inbox (a previous reconcile finished it and was killed, or an operator moved it).
+  if (!claimedExists) {
+    // The claimed file left the inbox (a previous reconcile finished it and was killed, or could not save the state,
+    // or an operator moved it): nothing to give back, and a session at its shell after that task's /exit is no death.
     result.released.push({ session: obs.name, reason: `${ref.task} is no longer claimed in the inbox` });
     if (dryRun) return;
     if (!isDedicated && obs.reading?.claudeUi) await exitClaude(ctx, obs.name);
@@ -350,6 +357,7 @@ export function render(result: ReconcileResult, style: Style): string {
   ];
   lines.push(summary.join(', ') + (result.dryRun ? style.yellow(' (dry run: nothing changed)') : ''));
   if (result.swap.action !== 'none') lines.push(style.yellow(`swap journal: ${result.swap.action} (${result.swap.detail ?? ''})`));
+  lines.push(...renderOwnership(result.ownership, style));
   for (const r of result.recovered) lines.push(`interrupted dispatch ${r.session} ${r.task}: ${r.action}${r.reason ? ` (${r.reason})` : ''}`);
   for (const f of result.finished) lines.push(style.green(`done: ${f.session} ${f.task} (${f.evidence})${f.movedTo ? ` → ${f.movedTo}` : ''}`));
   for (const q of result.requeued) {
@@ -361,7 +369,7 @@ export function render(result: ReconcileResult, style: Style): string {
   for (const l of result.loginFailed) lines.push(style.red(`login failed: ${l.session} ${l.task} (${l.evidence}): ${l.message}; left for check-quota`));
   for (const r of result.released) lines.push(`idle: ${r.session}: ${r.reason}`);
   if (result.created.length) lines.push(`created: ${result.created.join(', ')}`);
-  for (const e of result.errors) lines.push(style.red(`error: ${e.session ?? ''}: ${e.message}`));
+  for (const e of result.errors) lines.push(style.red(`error: ${e.session ?? ''}: ${e.message}`) + (e.hint ? `\nhint: ${e.hint}` : ''));
   return lines.join('\n');
 }
 

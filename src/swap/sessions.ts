@@ -10,6 +10,7 @@ import { poolSessionNames } from '../base/core/config.js';
 import { errorMessage } from '../base/core/errors.js';
 import { isShellCommand, readPane } from '../claude-code/core/screen.js';
 import { asLifecycle, idleAfter, recordedConversation, registryHomes } from '../sessions/core/session-record.js';
+import { retiringSessions } from '../sessions/core/pool-plan.js';
 import { idleSession, type SessionRecord, type State } from '../base/core/state.js';
 import type { JournalSession, SwapJournal } from './core/journal.js';
 import { resumeCommandLine, type SessionFacts } from './core/plan.js';
@@ -33,14 +34,17 @@ export interface SessionOutcome {
 }
 
 /**
- * Every configured session (pool range + dedicated) that exists, read with one batched tmux call: its pane, the
- * registry entry matched to it by process ancestry, the processes running in it, the conversation a pool session's
- * record names and, for a dedicated session no registry entry speaks for, the conversation its process writes.
+ * Every configured session (pool range + dedicated) and every retiring pool session that exists, read with one
+ * batched tmux call: its pane, the registry entry matched to it by process ancestry, the processes running in it, the
+ * conversation a pool session's record names and, for a dedicated session no registry entry speaks for, the
+ * conversation its process writes.
  */
 export async function observeSwapSessions(ctx: Context, state: State): Promise<SessionFacts[]> {
   const existing = new Set(await ctx.tmux.listSessions());
   const dedicated = ctx.config.pool.dedicated;
-  const names = [...poolSessionNames(ctx.config.pool.autonomous), ...dedicated.map((d) => d.session)].filter((n) => existing.has(n));
+  // Sessions a shrunk pool range left are still the tool's pool sessions until reconcile closes them.
+  const retiring = retiringSessions(ctx.config.pool.autonomous, new Set(dedicated.map((d) => d.session)), Object.keys(state.sessions));
+  const names = [...poolSessionNames(ctx.config.pool.autonomous), ...retiring, ...dedicated.map((d) => d.session)].filter((n) => existing.has(n));
   const panes = await ctx.tmux.inspectMany(names);
   const homes = registryHomes(ctx.config, state);
   const lineages = await registryLineages(homes);

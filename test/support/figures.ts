@@ -9,7 +9,7 @@ import { REPO_ROOT } from './cli.js';
  */
 export const FIGURES_FILE = join(REPO_ROOT, '.vitest-tmp', 'reliability.jsonl');
 
-export const FIGURE_NAMES = ['failpoints exercised', 'random kills survived', 'concurrent runs', 'hostile inputs tried', 'swap faults and races'] as const;
+export const FIGURE_NAMES = ['failpoints exercised', 'random kills survived', 'concurrent runs', 'hostile inputs tried', 'swap faults and races', 'state and pool faults'] as const;
 export type FigureName = (typeof FIGURE_NAMES)[number];
 
 export interface FigureLine {

@@ -78,6 +78,11 @@ export interface State {
   /** Failed local runs per task, keyed by its pending path (`<project>/.agent-queue/inbox/T.md`); dropped when the
    *  task leaves the queue (owned by dispatch / reconcile). */
   taskAttempts: Record<string, TaskAttempts>;
+  /**
+   * The tmux server (`<pid>:<start time>`) reconcile last saw, absent when unknown: a different one means every session
+   * went away with the old server, which is no task's fault (owned by reconcile).
+   */
+  tmuxServer?: string | null;
 }
 
 export interface TaskAttempts {
@@ -105,7 +110,11 @@ export function emptyState(): State {
   };
 }
 
-export type StateParse = { ok: true; state: State } | { ok: false; reason: string };
+/**
+ * `newer`: the file was written by a later build (its version is above ours). It is no damage to repair: reading it
+ * as fresh would lose what it records (exhausted accounts, running tasks), so the store refuses it and leaves it.
+ */
+export type StateParse = { ok: true; state: State } | { ok: false; reason: string; newer?: number };
 
 /**
  * Checks a parsed state document and fills in fields added since it was written. Anything structurally wrong is
@@ -113,6 +122,9 @@ export type StateParse = { ok: true; state: State } | { ok: false; reason: strin
  */
 export function normalizeState(document: unknown): StateParse {
   if (!isRecord(document)) return { ok: false, reason: 'not a JSON object' };
+  if (typeof document.version === 'number' && Number.isInteger(document.version) && document.version > STATE_VERSION) {
+    return { ok: false, reason: `state version ${document.version} is newer than this build reads (${STATE_VERSION})`, newer: document.version };
+  }
   if (document.version !== STATE_VERSION) {
     return { ok: false, reason: `unsupported state version ${JSON.stringify(document.version)} (this build reads ${STATE_VERSION})` };
   }

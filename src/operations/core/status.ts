@@ -1,4 +1,5 @@
 import { isPoolSessionName, poolSessionNames, type Config } from '../../base/core/config.js';
+import { retiringSessions } from '../../sessions/core/pool-plan.js';
 import type { State } from '../../base/core/state.js';
 import type { AccountHealth } from './account-health.js';
 
@@ -25,7 +26,8 @@ export interface AccountStatus {
 
 export interface SessionStatus {
   name: string;
-  kind: 'pool' | 'dedicated';
+  /** `retiring`: a pool session of the tool's outside a shrunk range, closed once it holds nothing. */
+  kind: 'pool' | 'dedicated' | 'retiring';
   /** Whether tmux has it right now; null when tmux could not be asked. */
   exists: boolean | null;
   state: string;
@@ -151,11 +153,12 @@ export function buildStatus(facts: StatusFacts): StatusReport {
     };
   });
   // Sessions the state remembers that are no longer configured are still worth seeing.
+  const retiring = new Set(retiringSessions(config.pool.autonomous, new Set(config.pool.dedicated.map((d) => d.session)), Object.keys(state.sessions)));
   for (const [name, record] of Object.entries(state.sessions)) {
     if (configured.some((c) => c.name === name)) continue;
     sessions.push({
       name,
-      kind: isPoolSessionName(name, config.pool.autonomous) ? 'pool' : 'dedicated',
+      kind: retiring.has(name) ? 'retiring' : isPoolSessionName(name, config.pool.autonomous) ? 'pool' : 'dedicated',
       exists: facts.liveSessions ? facts.liveSessions.has(name) : null,
       state: record.state,
       task: record.task,

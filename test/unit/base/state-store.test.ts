@@ -69,9 +69,26 @@ describe('state store', () => {
   });
 
   it('refuses a state written by a newer schema instead of guessing', () => {
-    expect(normalizeState({ version: 99 })).toEqual({ ok: false, reason: 'unsupported state version 99 (this build reads 1)' });
+    expect(normalizeState({ version: 99 })).toEqual({ ok: false, reason: 'state version 99 is newer than this build reads (1)', newer: 99 });
+    expect(normalizeState({ version: 0 })).toEqual({ ok: false, reason: 'unsupported state version 0 (this build reads 1)' });
+    expect(normalizeState({ version: '2' })).toEqual({ ok: false, reason: 'unsupported state version "2" (this build reads 1)' });
     expect(normalizeState({ version: 1, sessions: { s: { state: 'dancing' } } })).toMatchObject({ ok: false });
     expect(normalizeState({ version: 1, swaps: {} })).toMatchObject({ ok: false, reason: 'field "swaps" has the wrong type' });
+  });
+
+  it('a state file of a newer version is refused with exit 2, naming the file and both versions, and left in place', async () => {
+    const dir = await tempDir();
+    const text = '{"version": 99, "accounts": {"main": {"exhaustedUntil": "2026-11-21T15:00:00Z"}}}\n';
+    await writeFile(join(dir, 'state.json'), text);
+    const log = createMemoryLog();
+    const store = createStateStore(dir, log, now);
+    const lock = await acquireLock({ stateDir: dir, command: 'test', log });
+    const refused = await store.load(lock).catch((error: unknown) => error);
+    await lock.release();
+    expect(refused).toMatchObject({ exitCode: 2, code: 'state-newer', message: `the state file ${store.path} has version 99; this build reads version 1` });
+    await expect(store.load()).rejects.toMatchObject({ code: 'state-newer' });
+    expect(await readdir(dir)).toEqual(['state.json']);
+    expect(await readFile(store.path, 'utf8')).toBe(text);
   });
 
   it('fills fields added since the file was written', () => {
