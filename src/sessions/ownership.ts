@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { access, lstat } from 'node:fs/promises';
 import { isPoolSessionName, projectDirs } from '../base/core/config.js';
 import { errorMessage, unreachable } from '../base/core/errors.js';
 import { plural, type Style } from '../base/core/format.js';
@@ -6,7 +6,7 @@ import { idleSession, type State } from '../base/core/state.js';
 import { isUuid } from '../base/core/uuid.js';
 import { claudeRunning, isShellCommand, readPane } from '../claude-code/core/screen.js';
 import { findSubmission } from '../claude-code/core/transcript.js';
-import { transcriptTailOf } from '../claude-code/registry.js';
+import { transcriptTailOf, type RegistryEntry } from '../claude-code/registry.js';
 import { registryByPane } from '../claude-code/pane-sessions.js';
 import { paneRoots } from './observe.js';
 import type { Context } from '../context.js';
@@ -42,6 +42,9 @@ export interface OwnershipReport {
 export const noOwnership = (): OwnershipReport => ({ adopted: [], givenBack: [], waiting: [], recycled: [], vanished: null, retired: [] });
 
 const exists = (path: string) => access(path).then(() => true, () => false);
+
+/** Beyond the prompt wait, what a launch may take to paste the task and press Enter. */
+const LAUNCH_MARGIN_MS = 60_000;
 
 /** The names reconcile treats as the tool's pool sessions besides the configured range: the retiring ones. */
 export function retiringNames(ctx: Context, state: State): string[] {
@@ -100,17 +103,34 @@ async function giveBackVanished(ctx: Context, state: State, report: OwnershipRep
   }
 }
 
-async function orphanClaims(ctx: Context, state: State): Promise<OrphanClaim[]> {
+type Claim = Omit<OrphanClaim, 'foreignRunner'>;
+
+async function orphanClaims(ctx: Context, state: State): Promise<Claim[]> {
   const held = new Set(Object.values(state.sessions).map((r) => r.task).filter((t): t is string => typeof t === 'string'));
-  const claims: OrphanClaim[] = [];
+  const nowMs = ctx.clock.now().getTime();
+  const claims: Claim[] = [];
   for (const project of projectDirs(ctx.config)) {
     const listing = await listInbox(project).catch(() => null);
     for (const task of listing?.tasks ?? []) {
       const claimed = `${task.path}.dispatched`;
-      if (task.dispatched && !held.has(claimed)) claims.push({ claimed, project, taskName: task.name });
+      if (!task.dispatched || held.has(claimed)) continue;
+      // The rename that claimed it set the change time; a file gone meanwhile is no claim.
+      const info = await lstat(claimed).catch(() => null);
+      if (info) claims.push({ claimed, project, taskName: task.name, ageMs: nowMs - info.ctimeMs });
     }
   }
   return claims;
+}
+
+/** Per claim, a tmux session outside `ours` whose live Claude Code in the claim's project holds the task's message. */
+async function foreignRunners(claims: readonly Claim[], registry: ReadonlyMap<string, RegistryEntry>, ours: ReadonlySet<string>): Promise<OrphanClaim[]> {
+  const others = [...registry.entries()].filter(([name]) => !ours.has(name));
+  const projects = new Set(claims.map((c) => c.project));
+  const tails = await Promise.all(others.map(async ([name, entry]) => ({ name, entry, records: projects.has(entry.cwd) ? await transcriptTailOf(entry) : null })));
+  return claims.map((claim) => {
+    const runner = tails.find((t) => t.entry.cwd === claim.project && t.records && findSubmission(t.records, claim.taskName, t.entry.startedAt ?? 0));
+    return { ...claim, foreignRunner: runner?.name ?? null };
+  });
 }
 
 async function reownClaims(ctx: Context, state: State, report: OwnershipReport, dryRun: boolean, tmuxSessions: ReadonlySet<string>): Promise<void> {
@@ -120,15 +140,18 @@ async function reownClaims(ctx: Context, state: State, report: OwnershipReport, 
     const record = state.sessions[name];
     return !record || (record.state === 'idle' && !record.task && !asLifecycle(record).launch);
   });
-  const claims = await orphanClaims(ctx, state);
-  if (claims.length === 0 && unheld.length === 0) return;
-  // One batched tmux call: the panes' shells tie registry entries to sessions (process ancestry).
-  const panes = await ctx.tmux.inspectMany(unheld);
+  const found = await orphanClaims(ctx, state);
+  if (found.length === 0 && unheld.length === 0) return;
+  // One batched tmux call: the panes' shells tie registry entries to sessions (process ancestry). With a claim no
+  // record holds, every session is looked at, so that another scheduler's Claude Code running it is seen too.
+  const panes = await ctx.tmux.inspectMany(found.length > 0 ? [...tmuxSessions] : unheld);
   const registry = await registryByPane(registryHomes(ctx.config, state), paneRoots(panes));
   // The usual run: every claim has its holder, and no session that holds nothing runs a Claude Code the registry
   // knows; nothing more is read then.
-  const suspects = claims.length > 0 ? unheld : unheld.filter((name) => !state.sessions[name] || registry.has(name));
+  const suspects = found.length > 0 ? unheld : unheld.filter((name) => !state.sessions[name] || registry.has(name));
   if (suspects.length === 0) return;
+  const ownNames = new Set([...Object.keys(state.sessions), ...unheld]);
+  const claims = found.length > 0 ? await foreignRunners(found, registry, ownNames) : [];
   const facts = await Promise.all(suspects.map(async (name): Promise<UnheldSession> => {
     const pane = panes.get(name) ?? null;
     const reading = pane === null ? null : readPane(pane.text);
@@ -142,7 +165,9 @@ async function reownClaims(ctx: Context, state: State, report: OwnershipReport, 
     return { name, claudeRunning: running, busy: entry?.status === 'busy' || reading?.busy === true, cwd: entry?.cwd ?? null, submissions };
   }));
   const now = ctx.clock.now();
-  for (const step of planOwnership(claims, facts)) {
+  // A claim is made before its message is typed: give a launch its prompt wait and the paste before judging.
+  const launchWindowMs = ctx.config.dispatch.promptTimeoutMs + LAUNCH_MARGIN_MS;
+  for (const step of planOwnership(claims, facts, launchWindowMs)) {
     try {
       switch (step.kind) {
         case 'adopt': {

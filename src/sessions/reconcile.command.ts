@@ -60,8 +60,9 @@ export const PANE_CONFIRM_MS = 700;
 
 /**
  * `reconcile`: the lifecycle + watcher pass. Under the lock: finish or roll back a killed swap
- * (hook), finish or undo killed dispatches, then judge every working session (finished → done/ + `/exit`; died →
- * re-queue + recreate; stuck → stalled), then create missing pool sessions up to `min`. The state is written only
+ * (hook), set the state right where it and the queue's files or tmux disagree (ownership.ts), finish or undo killed
+ * dispatches, then judge every working session (finished → done/ + `/exit`; died →
+ * re-queue + recreate; stuck → stalled), then create missing pool sessions up to `min` and close retiring ones. The state is written only
  * when something changed, so a second run in a row changes nothing.
  */
 export async function run(options: ReconcileOptions, ctx: Context): Promise<ReconcileResult> {
@@ -82,11 +83,6 @@ async function pass(ctx: Context, state: State, dryRun: boolean, lock?: LockHand
   const pool = ctx.config.pool.autonomous;
   const dedicated = new Set(ctx.config.pool.dedicated.map((d) => d.session));
   const tmuxSessions = new Set(await ctx.tmux.listSessions());
-  await reclaim(ctx, state, result.ownership, dryRun, tmuxSessions);
-  const retiring = new Set(retiringNames(ctx, state));
-  const names = Object.keys(state.sessions).filter((name) => isPoolSessionName(name, pool) || dedicated.has(name) || retiring.has(name));
-  for (const name of dedicated) if (!names.includes(name)) names.push(name);
-  const seen = await observe(ctx, state, names, tmuxSessions);
   const step = async (session: string, work: () => Promise<void>) => {
     try {
       await work();
@@ -95,6 +91,11 @@ async function pass(ctx: Context, state: State, dryRun: boolean, lock?: LockHand
       ctx.log.error(`${session}: ${errorMessage(error)}`);
     }
   };
+  await step('pool', () => reclaim(ctx, state, result.ownership, dryRun, tmuxSessions));
+  const retiring = new Set(retiringNames(ctx, state));
+  const names = Object.keys(state.sessions).filter((name) => isPoolSessionName(name, pool) || dedicated.has(name) || retiring.has(name));
+  for (const name of dedicated) if (!names.includes(name)) names.push(name);
+  const seen = await observe(ctx, state, names, tmuxSessions);
 
   for (const name of names) {
     const record = state.sessions[name];

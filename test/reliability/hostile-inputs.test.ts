@@ -194,12 +194,14 @@ describe('hostile configs, state files and pastes', () => {
     await writeFile(join(rig.project, '.agent-queue', 'inbox', 'next.md'), 'The next task.\n');
 
     const scanned = await cli('scan-inbox');
-    expect(scanned.stderr).toContain('Tasks that were running (inbox/*.md.dispatched) are now unknown');
+    expect(scanned.stderr).toContain('Tasks that were running (inbox/*.md.dispatched) are rebuilt by the next reconcile');
     expect(JSON.parse(scanned.stdout)).toMatchObject({ unknownDispatched: [{ project: rig.project, task: 'running.md' }] });
     for (const command of ['reconcile', 'dispatch', 'reconcile', 'dispatch']) expect((await cli(command)).exitCode, command).toBe(0);
     await waitFor('the next task to be submitted', async () => (await submissionCount(rig.home, 'next.md')) === 1);
     const ranTwice = (await submissionCount(rig.home, 'running.md')) !== 1;
     const kept = (await queueFiles(rig.project)).inbox.includes('running.md.dispatched');
+    // Rebuilt from the queue's files: the session running it holds it again.
+    expect(Object.values((await rig.ctx.state.load()).sessions).map((s) => s.task)).toContain(join(rig.project, '.agent-queue', 'inbox', 'running.md.dispatched'));
     recordFigure('hostile inputs tried', { lost: kept ? 0 : 1, duplicated: ranTwice ? 1 : 0 });
     expect({ kept, ranTwice }).toEqual({ kept: true, ranTwice: false });
   });

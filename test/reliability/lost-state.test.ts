@@ -42,6 +42,17 @@ async function settle(rig: Rig, names: string[]): Promise<void> {
   }, 45_000, 300);
 }
 
+/** Runs `work` with the clock past the launch window (a claim's change time cannot be set back). */
+async function later<T>(rig: Rig, work: () => Promise<T>): Promise<T> {
+  const clock = rig.ctx.clock;
+  rig.ctx.clock = { ...clock, now: () => new Date(clock.now().getTime() + 10 * 60_000) };
+  try {
+    return await work();
+  } finally {
+    rig.ctx.clock = clock;
+  }
+}
+
 describe('a lost state', () => {
   it.each([
     ['emptied', ''],
@@ -81,7 +92,11 @@ describe('a lost state', () => {
     // What a lost state leaves when the session that held it was recreated meanwhile: a claim nothing holds.
     await addTask(rig.project, 'x.md.dispatched', 'do x.md\n');
 
-    const result = await reconcile({ dryRun: false }, rig.ctx);
+    // Younger than a launch takes, it may be one under way (its message not typed yet): it waits.
+    expect((await reconcile({ dryRun: false }, rig.ctx)).ownership.waiting).toEqual([
+      { subject: join(rig.project, '.agent-queue', 'inbox', 'x.md.dispatched'), reason: 'claimed moments ago: a launch may still be under way' },
+    ]);
+    const result = await later(rig, () => reconcile({ dryRun: false }, rig.ctx));
     expect(result.ownership.givenBack).toEqual([{ task: 'x.md', project: rig.project, pending: join(rig.project, '.agent-queue', 'inbox', 'x.md'), reason: 'claimed, but no session runs it' }]);
     expect((await rig.ctx.state.load()).taskAttempts).toEqual({});
     await expectSound(world, 'state and pool faults');
@@ -106,6 +121,26 @@ describe('a lost state', () => {
     expect((await dispatch({ dryRun: false }, rig.ctx)).launched.map((l) => l.task)).toEqual(['y.md']);
     await settle(rig, ['y.md']);
     await expectSound(world, 'state and pool faults');
+  });
+
+  it('a claim a Claude Code outside the pool runs (another scheduler on the same inbox) is left to it', async () => {
+    const rig = await makeRig({ pool: { min: 1, max: 1 }, turnMs: 600_000 });
+    await reconcile({ dryRun: false }, rig.ctx);
+    await addTask(rig.project, 'z.md.dispatched', 'do z.md\n');
+    await rig.tmux.newSession('ccl-b-1', { cwd: rig.project });
+    await rig.tmux.sendLine('ccl-b-1', `CLAUDE_CONFIG_DIR=${join(rig.home, '.claude-main')} ${FAKE_CLAUDE} --dangerously-skip-permissions`);
+    await waitFor('its prompt', async () => isAtPrompt(readPane(await rig.tmux.capture('ccl-b-1'))));
+    await rig.tmux.paste('ccl-b-1', '[z.md] do z.md');
+    await rig.tmux.sendKeys('ccl-b-1', 'Enter');
+    await waitFor('its submission', async () => (await submissionCount(rig.home, 'z.md')) === 1);
+
+    const result = await later(rig, () => reconcile({ dryRun: false }, rig.ctx));
+    expect(result.ownership).toMatchObject({
+      givenBack: [],
+      adopted: [],
+      waiting: [{ subject: join(rig.project, '.agent-queue', 'inbox', 'z.md.dispatched'), reason: 'runs in ccl-b-1, outside this pool' }],
+    });
+    expect((await queueFiles(rig.project)).inbox).toEqual(['z.md.dispatched']);
   });
 
   it('a state file of a newer version is refused: exit 2 naming the file and both versions, the file left in place', async () => {

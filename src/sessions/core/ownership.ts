@@ -11,6 +11,13 @@ export interface OrphanClaim {
   claimed: string;
   project: string;
   taskName: string;
+  /** How long ago the claim was made (the claimed file's change time). */
+  ageMs: number;
+  /**
+   * A tmux session outside this pool whose live Claude Code, registered in the claim's project, holds the task's
+   * message: another scheduler sharing the inbox runs it.
+   */
+  foreignRunner: string | null;
 }
 
 /** A pool session present in tmux that holds no task in the state (no record, or an idle one). */
@@ -38,11 +45,13 @@ const newestFirst = (a: { timestamp: string }, b: { timestamp: string }) => Date
 /**
  * One step per orphan claim and per unheld session running Claude Code. A claim goes to the session whose
  * conversation holds its message (one that registered the claim's project first, the newest message on a tie); with
- * no proof it waits while a session running Claude Code in that project (or in a folder unknown) could still be
- * running it unseen, and is given back otherwise. A session that proved nothing is recycled when idle and left alone
+ * no proof it waits while someone else may hold it — a Claude Code outside the pool runs it (another scheduler on the
+ * same inbox), the claim is younger than a launch takes (`launchWindowMs`: a claim is made before its message is
+ * typed), or a session running Claude Code in that project (or in a folder unknown) could be running it unseen —
+ * and is given back otherwise. A session that proved nothing is recycled when idle and left alone
  * while it works (a turn is never cut off on a guess); its claims are given back once it is gone.
  */
-export function planOwnership(claims: readonly OrphanClaim[], sessions: readonly UnheldSession[]): OwnershipStep[] {
+export function planOwnership(claims: readonly OrphanClaim[], sessions: readonly UnheldSession[], launchWindowMs: number): OwnershipStep[] {
   const steps: OwnershipStep[] = [];
   const taken = new Set<string>();
   const unproven: OrphanClaim[] = [];
@@ -62,7 +71,9 @@ export function planOwnership(claims: readonly OrphanClaim[], sessions: readonly
   const unexplained = sessions.filter((s) => !taken.has(s.name) && s.claudeRunning);
   for (const claim of unproven) {
     const suspect = unexplained.find((s) => s.cwd === null || s.cwd === claim.project);
-    if (suspect) steps.push({ kind: 'wait', claim, reason: `${suspect.name} runs a Claude Code in ${suspect.cwd ?? 'an unknown folder'} that may hold it; decided once that session is recycled` });
+    if (claim.foreignRunner !== null) steps.push({ kind: 'wait', claim, reason: `runs in ${claim.foreignRunner}, outside this pool` });
+    else if (claim.ageMs < launchWindowMs) steps.push({ kind: 'wait', claim, reason: 'claimed moments ago: a launch may still be under way' });
+    else if (suspect) steps.push({ kind: 'wait', claim, reason: `${suspect.name} runs a Claude Code in ${suspect.cwd ?? 'an unknown folder'} that may hold it; decided once that session is recycled` });
     else steps.push({ kind: 'give-back', claim, reason: 'claimed, but no session runs it' });
   }
   for (const session of unexplained) {
