@@ -61,6 +61,9 @@ describe.each(inject('claudeCodeReleases'))('Claude Code $version: failed turns'
     const failed = await readFile(join(fleet.project, '.agent-queue', 'failed', 'bad.md'), 'utf8');
     expect(failed).toContain('API Error: 400');
     expect(failed).toContain(`attempt ${MAX_ATTEMPTS} of ${MAX_ATTEMPTS}`);
+    const evidence = /API error \((signal|transcript|pane)\)/.exec(failed)?.[1];
+    expect(evidence, failed).toBeDefined();
+    console.info(`Claude Code ${release.version}: the 400 turn was judged failed by the ${evidence}`);
     // A failed turn says nothing against the account.
     expect((await readState(fleet)).accounts.main?.loginFailedAt ?? null).toBeNull();
   });
@@ -72,13 +75,16 @@ describe.each(inject('claudeCodeReleases'))('Claude Code $version: failed turns'
     await waitShowing(fleet, 'the 401 answer', async () => turnsOf(fleet, 'login.md', 'main').find((t) => t.status === 401), [POOL]);
     await waitShowing(fleet, 'the failed login on screen', async () => /Please run \/login/.test(await fleet.tmux.capture(POOL)), [POOL]);
 
-    const reconciled = await cliJson<{ finished: unknown[]; loginFailed: unknown[] }>(fleet, ['reconcile']);
+    const reconciled = await cliJson<{ finished: unknown[]; loginFailed: Array<{ evidence: string }> }>(fleet, ['reconcile']);
     expect((await queueFiles(fleet.project)).done, JSON.stringify(reconciled)).not.toContain('login.md');
+    expect(reconciled.loginFailed, JSON.stringify(reconciled)).toHaveLength(1);
 
     const quota = await cliJson<Record<string, unknown>>(fleet, ['check-quota']);
     const context = `${JSON.stringify(quota, null, 1)}\n${await diagnostics(fleet, [POOL])}`;
     expect(quota, context).toMatchObject({ account: 'main', action: 'swap', exhaustedUntil: null, loginFailure: { session: POOL }, swap: { status: 'done', report: { from: 'main', to: 'backup' } } });
     expect(await linkTarget(fleet)).toBe(fleet.accounts.backup.home);
+    const source = (quota.sessions as Array<{ session: string; source: string | null }>).find((v) => v.session === POOL)?.source;
+    console.info(`Claude Code ${release.version}: the 401 turn was judged a failed login by reconcile from the ${reconciled.loginFailed[0]?.evidence}, by check-quota from the ${source}`);
     const state = await readState(fleet);
     expect(state.accounts.main).toMatchObject({ exhaustedUntil: null, loginFailedAt: expect.any(String), loginFailure: { session: POOL, message: expect.stringMatching(/login|401/i) } });
     expect(JSON.stringify(state)).not.toContain(fleet.accounts.main.token);
