@@ -75,8 +75,12 @@ describe.each(inject('claudeCodeReleases'))('Claude Code $version: failed turns'
     await waitShowing(fleet, 'the 401 answer', async () => turnsOf(fleet, 'login.md', 'main').find((t) => t.status === 401), [POOL]);
     await waitShowing(fleet, 'the failed login on screen', async () => /Please run \/login/.test(await fleet.tmux.capture(POOL)), [POOL]);
 
-    const reconciled = await cliJson<{ finished: unknown[]; loginFailed: Array<{ evidence: string }> }>(fleet, ['reconcile']);
-    expect((await queueFiles(fleet.project)).done, JSON.stringify(reconciled)).not.toContain('login.md');
+    // Reconcile as its timer would (the pane is trusted only a moment after the submission): never done/.
+    const reconciled = await waitFor('reconcile to see the failed login', async () => {
+      const result = await cliJson<{ finished: unknown[]; loginFailed: Array<{ evidence: string }> }>(fleet, ['reconcile']);
+      expect((await queueFiles(fleet.project)).done, JSON.stringify(result)).not.toContain('login.md');
+      return result.loginFailed.length > 0 ? result : undefined;
+    }, 30_000, 1000);
     expect(reconciled.loginFailed, JSON.stringify(reconciled)).toHaveLength(1);
 
     const quota = await cliJson<Record<string, unknown>>(fleet, ['check-quota']);
