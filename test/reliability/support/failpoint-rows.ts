@@ -1,4 +1,4 @@
-import { lstat, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { readPane } from '../../../src/claude-code/core/screen.js';
@@ -224,6 +224,22 @@ export const SESSION_ROWS: FailpointRow[] = [
       const killed = await world.run(['dispatch'], 'dispatch:after-paste');
       expect(killed.signal, killed.stderr).toBe('SIGKILL');
     },
+  },
+  {
+    failpoint: 'reconcile:after-failed-turn-requeue',
+    command: ['reconcile'],
+    world: 'pool',
+    reach: 'both turns ended in an API error (400): a task given back to pending with its attempt counted, its session not yet sent /exit',
+    prepare: async (world) => {
+      await writeFile(join(world.home, '.claude-main', 'fake-claude-control.json'), JSON.stringify({ mode: 'invalid-request', turnMs: 200 }));
+      await finished(world);
+    },
+    killed: async (world) => {
+      expect((await queueFiles(world.rig.project)).inbox.filter((n) => !n.endsWith('.dispatched'))).toHaveLength(1);
+      // The API answers again: the tries after the recovery succeed.
+      await setTurns(join(world.home, '.claude-main'), 300);
+    },
+    atLeastOnce: { tasks: ['a.md', 'b.md'], design: 'reconcile: a turn that ended in an API error is tried again' },
   },
   {
     failpoint: 'reconcile:after-create',

@@ -65,6 +65,14 @@ describe('the outcome of a turn: every kind of evidence, every release', () => {
     expect(outcomeOf({ pane: c.pane, paneLimit: reading.limitBanner, paneIdle: reading.claudeUi && !reading.busy }, c), 'pane').toBe(outcome);
   });
 
+  const RETRYING = RELEASES.flatMap((release) => ['server-error-retrying', 'overloaded-retrying'].map((state) => [release, state] as const)).filter(([r, st]) => capture(r, st) !== null);
+  it.each(RETRYING)('%s %s: Claude Code still retrying is no failure yet, by record or pane', (release, state) => {
+    const c = capture(release, state) as Capture;
+    const reading = readPane(c.pane);
+    const input = { submittedAtMs: submittedOf(c), doneAtMs: null, failedSignal: null, record: turnEndSince(c.records, submittedOf(c)), pane: c.pane, paneIdle: reading.claudeUi && !reading.busy, paneLimit: reading.limitBanner, now: NOW };
+    expect(turnFailure(input)).toBeNull();
+  });
+
   it('the reference 401 record of 2.1.328 is a failed login, with its status', () => {
     const record = JSON.parse(read('transcript-login-expired-401-record.json')) as unknown;
     expect(readTurnRecord(record, NOW)).toMatchObject({ kind: 'failure', failure: { kind: 'login-failed', status: 401 } });
