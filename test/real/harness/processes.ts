@@ -72,7 +72,7 @@ export async function claudeCodeUnder(panePid: number, binary: string): Promise<
     }
     // A release run by node (`cli.js`) sets its process title to `claude` once started, which overwrites its
     // command line in /proc: node running under the pane with that title is the release, its argv no longer known.
-    if (target.endsWith('.js') && exe !== null && /\/node[^/]*$/.test(exe) && info.argv.length === 1 && info.argv[0]?.trim() === 'claude') {
+    if (target.endsWith('.js') && exe !== null && /\/node[^/]*$/.test(exe) && info.argv.filter((arg) => arg.trim() !== '').join(' ').trim() === 'claude') {
       return { ...info, argv: [], retitled: true };
     }
   }
