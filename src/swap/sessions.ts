@@ -75,7 +75,9 @@ export async function observeSwapSessions(ctx: Context, state: State): Promise<S
       written,
       paneHint: reading.resumeHint,
       menu: reading.menu,
-      processes: pane.panePid === null ? [] : descendantsIn(parents, pane.panePid),
+      // A run started by a pane's own hook (check-quota from StopFailure) may still be that pane's descendant until
+      // the hook exits: the stop waits for everything else there, never for itself.
+      processes: pane.panePid === null ? [] : descendantsIn(parents, pane.panePid).filter((pid) => pid !== process.pid),
     };
   }));
   return facts.filter((f): f is SessionFacts => f !== null);

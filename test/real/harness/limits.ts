@@ -2,7 +2,8 @@ import { expect } from 'vitest';
 import { DEDICATED, POOL, linkTarget } from '../../support/accounts.js';
 import { queueFiles } from '../../support/sessions.js';
 import { claudeCodeIn, waitForPrompt, type RealFleet } from './fleet.js';
-import { flagValue } from './processes.js';
+import { readlink } from 'node:fs/promises';
+import { descendants, flagValue, processInfo, type ProcessInfo } from './processes.js';
 import { cliJson, diagnostics, dispatchNew, turnsOf, waitShowing } from './scenario.js';
 import type { StandInMode } from './anthropic-stand-in.js';
 
@@ -65,7 +66,7 @@ export async function expectDedicatedResumed(fleet: RealFleet, to: 'backup'): Pr
     .catch(async (error: unknown) => {
       throw new Error(`${String(error)}\n${await diagnostics(fleet, [DEDICATED])}`);
     });
-  expect(flagValue(relaunched.argv, '--resume'), relaunched.argv.join(' ')).toBe(fleet.dedicatedId);
+  await expectResumeFlag(fleet, DEDICATED, relaunched, fleet.dedicatedId);
   await waitForPrompt(fleet, DEDICATED);
   await fleet.tmux.sendText(DEDICATED, 'carry on with the review');
   await fleet.tmux.sendKeys(DEDICATED, 'Enter');
@@ -83,8 +84,30 @@ export async function expectPoolResumed(fleet: RealFleet, task: LimitedTask, to:
   expect((await queueFiles(fleet.project)).inbox).toContain(task.name);
   const run = await cliJson<{ launched: Array<{ task: string; resumed: boolean }> }>(fleet, ['dispatch']);
   expect(run.launched, JSON.stringify(run)).toEqual([expect.objectContaining({ session: POOL, task: task.name, resumed: true })]);
-  const relaunched = await claudeCodeIn(fleet, POOL, (p) => p.env.CLAUDE_CONFIG_DIR === fleet.accounts[to].home, 30_000);
-  expect(flagValue(relaunched.argv, '--resume'), relaunched.argv.join(' ')).toBe(task.conversation);
+  const relaunched = await claudeCodeIn(fleet, POOL, (p) => p.env.CLAUDE_CONFIG_DIR === fleet.accounts[to].home, 30_000)
+    .catch(async (error: unknown) => {
+      const panePid = Number(await fleet.tmux.displayMessage(`=${POOL}:`, '#{pane_pid}').catch(() => 'NaN'));
+      const tree = await Promise.all((await descendants(panePid)).map(async (pid) => {
+        const info = await processInfo(pid);
+        return `${pid} (parent ${info?.ppid}) exe=${await readlink(`/proc/${pid}/exe`).catch(() => '?')} CLAUDE_CONFIG_DIR=${info?.env.CLAUDE_CONFIG_DIR} argv=${info?.argv.join(' ').slice(0, 160)}`;
+      }));
+      throw new Error(`${String(error)}\ndispatch: ${JSON.stringify(run)}\nprocesses in the pane (shell ${panePid}):\n${tree.join('\n')}\n${await diagnostics(fleet, [POOL])}`);
+    });
+  await expectResumeFlag(fleet, POOL, relaunched, task.conversation);
   const turn = await waitShowing(fleet, `${task.name} under ${to}`, async () => turnsOf(fleet, task.name, to).find((t) => t.status === 200), [POOL]);
   expect(turn.sessionId).toBe(task.conversation);
+}
+
+/**
+ * The relaunched Claude Code was given `--resume <id>`: its command line says so, or — a release that renamed its
+ * process, so /proc no longer has it — the command line typed into the pane, the last one there. Either way the turn
+ * that follows must reach the API in that conversation, which the callers check next.
+ */
+async function expectResumeFlag(fleet: RealFleet, session: string, relaunched: ProcessInfo, id: string): Promise<void> {
+  if (!relaunched.retitled) {
+    expect(flagValue(relaunched.argv, '--resume'), relaunched.argv.join(' ')).toBe(id);
+    return;
+  }
+  const typed = (await fleet.tmux.capture(session)).split('\n').filter((line) => line.includes('CLAUDE_CONFIG_DIR=')).at(-1) ?? '';
+  expect(flagValue(typed.trim().split(/\s+/), '--resume'), typed).toBe(id);
 }

@@ -9,6 +9,8 @@ export interface ProcessInfo {
   ppid: number;
   argv: string[];
   env: Record<string, string>;
+  /** The process renamed itself (`process.title`): its command line in /proc is gone, `argv` is empty. */
+  retitled?: boolean;
 }
 
 async function pids(): Promise<number[]> {
@@ -67,6 +69,11 @@ export async function claudeCodeUnder(panePid: number, binary: string): Promise<
     const candidates = [exe, info.argv[0], info.argv[1]].filter((p): p is string => typeof p === 'string' && p.startsWith('/'));
     for (const candidate of candidates) {
       if ((await realpath(candidate).catch(() => null)) === target) return info;
+    }
+    // A release run by node (`cli.js`) sets its process title to `claude` once started, which overwrites its
+    // command line in /proc: node running under the pane with that title is the release, its argv no longer known.
+    if (target.endsWith('.js') && exe !== null && /\/node[^/]*$/.test(exe) && info.argv.filter((arg) => arg.trim() !== '').join(' ').trim() === 'claude') {
+      return { ...info, argv: [], retitled: true };
     }
   }
   return null;
