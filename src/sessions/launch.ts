@@ -25,6 +25,11 @@ const POLL_MS = 100;
 /** Claude Code needs a moment after a paste before Enter submits it rather than becoming part of it. */
 export const PASTE_SETTLE_MS = 500;
 const SUBMIT_CHECK_MS = 5000;
+/**
+ * How long a paste may take to show in the input box. A release that has just resumed a long conversation (2.1.100
+ * takes tens of seconds on a busy machine) draws it late; giving up early would cost the task an attempt.
+ */
+const PASTE_SHOWN_MS = 10_000;
 
 /** Parallel launches share one batcher: their pane polls become one tmux call per beat. */
 export async function launch(ctx: Context, request: LaunchRequest, panes: PaneBatcher): Promise<LaunchOutcome> {
@@ -56,7 +61,7 @@ export async function launch(ctx: Context, request: LaunchRequest, panes: PaneBa
     await ctx.tmux.paste(session, sanitizeMessage(request.message));
     const pastedAt = ctx.clock.monotonicMs();
     failpoint('dispatch:after-paste');
-    const shown = await pollUntil(ctx.clock, 3000, 100, async () => ((await look()).input ? true : undefined));
+    const shown = await pollUntil(ctx.clock, PASTE_SHOWN_MS, POLL_MS, async () => ((await look()).input ? true : undefined));
     if (!shown) return failed('the pasted task never appeared in Claude Code\'s input box');
     step('paste shown');
     await ctx.clock.sleep(PASTE_SETTLE_MS - (ctx.clock.monotonicMs() - pastedAt));

@@ -69,7 +69,7 @@ export function readLimitRecord(record: unknown, now: Date, defaultZone?: string
 }
 
 /** The text parts of the record's message (the banner Claude Code showed), joined. */
-function recordText(record: Record<string, unknown>): string | null {
+export function recordText(record: Record<string, unknown>): string | null {
   const message = isRecord(record.message) ? record.message : undefined;
   const content = message?.content;
   if (typeof content === 'string') return content.trim() || null;

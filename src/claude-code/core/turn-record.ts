@@ -10,7 +10,7 @@
  */
 
 import { isRecord } from '../../base/core/json.js';
-import { readLimitRecord, type RecordReading } from './limit-record.js';
+import { readLimitRecord, recordText, type RecordReading } from './limit-record.js';
 import { serverErrorIn } from './limit-wordings.js';
 
 export type LimitReading = Extract<RecordReading, { kind: 'limit' }>;
@@ -139,14 +139,4 @@ export function paneTurnFailure(pane: string): TurnFailure | null {
     return readStopFailure(LOGIN_WORDING.test(text) ? 'authentication_failed' : 'unknown', text);
   }
   return null;
-}
-
-/** The text parts of the record's message, joined. */
-function recordText(record: Record<string, unknown>): string | null {
-  const message = isRecord(record.message) ? record.message : undefined;
-  const content = message?.content;
-  if (typeof content === 'string') return content.trim() || null;
-  const parts = Array.isArray(content) ? content.filter((part): part is { text: string } => isRecord(part) && typeof part.text === 'string') : [];
-  const text = parts.map((part) => part.text).join('\n').trim();
-  return text === '' ? null : text;
 }
