@@ -101,8 +101,10 @@ export async function createWorld(): Promise<World> {
       // tmux 3.3 leaves its socket file behind when the server exits.
       await rm(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
       await secutools.stop();
-      await waitForNoFakes(home);
-      await rm(home, { recursive: true, force: true });
+      await stopFakes(home);
+      // A Claude Code that was exiting may still be writing its last records: removing a folder it writes into
+      // fails with ENOTEMPTY, so the removal is tried again (fs.rm retries that error itself).
+      await rm(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
 }
@@ -124,17 +126,22 @@ export async function liveFakes(home: string): Promise<Array<{ pid: number; stat
   return found;
 }
 
-async function waitForNoFakes(home: string): Promise<void> {
+/** Signals a pid; false when it is gone (or not ours). */
+function signal(pid: number, name: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits (5 s at most) for the fakes the tmux server's end hung up on to exit, then kills what is left. */
+async function stopFakes(home: string): Promise<void> {
   for (let i = 0; i < 50; i++) {
-    const alive = (await liveFakes(home)).filter((f) => {
-      try {
-        process.kill(f.pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    const alive = (await liveFakes(home)).filter((f) => signal(f.pid, 0));
     if (alive.length === 0) return;
+    if (i === 49) for (const fake of alive) signal(fake.pid, 'SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
