@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { FakeSecutools } from '../fakes/secutools-server.js';
+import { processAlive } from '../base/process.js';
 
 /**
  * The demo's self-contained world: a temp HOME with two fake accounts and a shared root, a private tmux server,
@@ -126,23 +127,17 @@ export async function liveFakes(home: string): Promise<Array<{ pid: number; stat
   return found;
 }
 
-/** Signals a pid; false when it is gone (or not ours). */
-function signal(pid: number, name: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(pid, name);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Waits (5 s at most) for the fakes the tmux server's end hung up on to exit, then kills what is left. */
 async function stopFakes(home: string): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const alive = (await liveFakes(home)).filter((f) => signal(f.pid, 0));
-    if (alive.length === 0) return;
-    if (i === 49) for (const fake of alive) signal(fake.pid, 'SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  const alive = async () => (await liveFakes(home)).filter((f) => processAlive(f.pid));
+  const exited = await until('the fake Claude Codes to exit', async () => (await alive()).length === 0, 5000).then(() => true, () => false);
+  if (exited) return;
+  for (const fake of await alive()) {
+    try {
+      process.kill(fake.pid, 'SIGKILL');
+    } catch {
+      // Exited between the look and the kill.
+    }
   }
 }
 
