@@ -14,7 +14,7 @@ import { recoverLaunch } from './core/recovery.js';
 import { asLifecycle, idleAfter, pendingPathOf, type LifecycleRecord } from './core/session-record.js';
 import { idleSession, type State } from '../base/core/state.js';
 import { findSubmission, turnEndSince } from '../claude-code/core/transcript.js';
-import { turnFailure, type FailureEvidence } from './core/turn-outcome.js';
+import { answerRecorded, turnFailure, type FailureEvidence } from './core/turn-outcome.js';
 import type { Context } from '../context.js';
 import { observe, recapture, type SessionObservation } from './observe.js';
 import { finishOrRollBackSwap, type SwapRecovery } from '../swap/recovery.js';
@@ -151,11 +151,12 @@ async function judgeAll(ctx: Context, state: State, names: string[], seen: Map<s
     const submittedAtMs = Date.parse(record.submittedAt ?? record.since);
     const now = ctx.clock.now();
     const latest = panes[panes.length - 1];
+    const turnEnd = obs.transcript ? turnEndSince(obs.transcript, submittedAtMs) : null;
     const failure = turnFailure({
       submittedAtMs,
       doneAtMs: obs.signalAtMs,
       failedSignal: failedSignals.get(name) ?? null,
-      record: obs.transcript ? turnEndSince(obs.transcript, submittedAtMs) : null,
+      record: turnEnd,
       pane: obs.pane,
       // Claude Code idle, whatever its input box holds (2.1.328 pre-fills it after a failed login).
       paneIdle: panes.length > 0 && panes.every((p) => p.claudeUi && !p.busy && !p.menu) && now.getTime() - submittedAtMs >= PANE_GRACE_MS,
@@ -169,6 +170,7 @@ async function judgeAll(ctx: Context, state: State, names: string[], seen: Map<s
       panes,
       atShell: obs.atShell,
       failure,
+      answerRecorded: answerRecorded(turnEnd, obs.transcript !== null, now),
       submittedAtMs,
       nowMs: now.getTime(),
       digest: obs.pane === null ? null : paneDigest(obs.pane),

@@ -3,7 +3,9 @@
  * says how it failed (usage limit and failed login: check-quota and the swap own what happens next; any other
  * error: the task is tried again). Otherwise strongest evidence first: the Stop-hook signal file, then Claude
  * Code's own registry status back to idle after the dispatch, then the pane showing the empty prompt with no busy
- * marker on two consecutive polls.
+ * marker on two consecutive polls. The registry and the prompt say that a turn ended, not how: where the
+ * transcript is read, they count only once it records an answer (a failed turn's record can land on disk a moment
+ * after the registry went idle, and that moment must not file the task in done/).
  */
 
 import { claudeRunning, isAtPrompt, type PaneReading } from '../../claude-code/core/screen.js';
@@ -22,6 +24,8 @@ export interface CompletionInput {
   atShell: boolean;
   /** The API error the turn ended in (turn-outcome.ts turnFailure), or null. */
   failure: TurnEndFailure | null;
+  /** The transcript records an answer to the turn (turn-outcome.ts answerRecorded); null: no transcript read. */
+  answerRecorded: boolean | null;
   submittedAtMs: number;
   nowMs: number;
   /** Pane fingerprint now, and the one recorded with when it last changed (stall detection). */
@@ -56,11 +60,12 @@ export function judgeCompletion(input: CompletionInput): Verdict {
   if (input.failure) return failedVerdict(input.failure);
   if (input.signalAtMs !== null && input.signalAtMs >= input.submittedAtMs) return { kind: 'finished', evidence: 'signal' };
   const registry = input.registry;
-  if (registry && registry.status === 'idle' && (registry.statusUpdatedAt ?? 0) > input.submittedAtMs) {
+  const endUnrecorded = input.answerRecorded === false;
+  if (!endUnrecorded && registry && registry.status === 'idle' && (registry.statusUpdatedAt ?? 0) > input.submittedAtMs) {
     return { kind: 'finished', evidence: 'registry' };
   }
   if (!registry && !claudeRunning(latest, input.atShell)) return { kind: 'died', reason: 'Claude Code is no longer running in the pane' };
-  const paneSaysDone = input.panes.length > 0 && input.panes.every(isAtPrompt) && input.nowMs - input.submittedAtMs >= PANE_GRACE_MS;
+  const paneSaysDone = !endUnrecorded && input.panes.length > 0 && input.panes.every(isAtPrompt) && input.nowMs - input.submittedAtMs >= PANE_GRACE_MS;
   // A registry that reports busy outranks the screen.
   if (paneSaysDone && registry?.status !== 'busy') return input.panes.length >= 2 ? { kind: 'finished', evidence: 'pane' } : { kind: 'confirm' };
 

@@ -6,7 +6,7 @@ import { run as reconcile, type ReconcileResult } from '../../../src/sessions/re
 import { readPane } from '../../../src/claude-code/core/screen.js';
 import { shellQuote } from '../../../src/claude-code/core/launch.js';
 import { CLAUDE_FAILOVER_BIN } from '../../support/cli.js';
-import { addTask, makeRig, queueFiles, waitFor, type Rig } from '../../support/sessions.js';
+import { addTask, makeRig, queueFiles, registryEntries, waitFor, type Rig } from '../../support/sessions.js';
 
 /**
  * A turn that ends in an API error that is no usage limit, on every release the fake plays, with real tmux: the
@@ -85,5 +85,25 @@ describe('with the StopFailure hook installed', () => {
     expect(result.requeued).toEqual([expect.objectContaining({ task: 'a.md', attempts: 1, reason: expect.stringContaining('(signal)') })]);
     // The signal is spent with the turn: the next turn is judged on its own.
     await expect(readFile(join(rig.ctx.paths.signalsDir, `${POOL}.failed`), 'utf8')).rejects.toThrow();
+  });
+});
+
+describe('a failed turn whose record reaches the transcript after the registry went idle', () => {
+  // Releases whose registry carries a status: the registry alone must never file a task whose end is not recorded.
+  it.each(['2.1.200', '2.1.328', '2.1.332'])('%s: reconcile waits for the record, then gives the task back, never done/', async (release) => {
+    const rig = await failingRig(release);
+    await writeFile(join(rig.home, '.claude-main', 'fake-claude-control.json'), JSON.stringify({ mode: 'invalid-request', turnMs: 200, recordLagMs: 4000 }));
+    await addTask(rig.project, 'a.md', 'do a.md\n');
+    await waitFor('the task launched', async () => (await dispatch({ dryRun: false }, rig.ctx)).launched.length === 1, 20_000, 300);
+    await waitFor('the registry idle', async () => (await registryEntries(rig.home)).some((e) => e.status === 'idle'), 10_000, 50);
+    // Right away, inside the moment the pane is not yet trusted: the registry says the turn ended, the transcript
+    // does not yet say how.
+    const early = await reconcile({ dryRun: false }, rig.ctx);
+    expect(early.finished, JSON.stringify(early)).toEqual([]);
+    expect(early.requeued).toEqual([]);
+    expect(await queueFiles(rig.project)).toMatchObject({ done: [], failed: [] });
+    const result = await reconcileUntilReleased(rig);
+    expect(result.requeued).toEqual([expect.objectContaining({ task: 'a.md', attempts: 1, reason: expect.stringContaining('API Error: 400') })]);
+    expect(await queueFiles(rig.project)).toMatchObject({ inbox: ['a.md'], done: [], failed: [] });
   });
 });

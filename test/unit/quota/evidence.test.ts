@@ -36,7 +36,7 @@ describe('one notion of "this pane shows a usage limit" (check-quota and reconci
   });
 
   const base: CompletionInput = {
-    sessionExists: true, signalAtMs: null, registry: { status: 'idle', statusUpdatedAt: 2_000 }, panes: [], atShell: false, failure: null,
+    sessionExists: true, signalAtMs: null, registry: { status: 'idle', statusUpdatedAt: 2_000 }, panes: [], atShell: false, failure: null, answerRecorded: null,
     submittedAtMs: 1_000, nowMs: 60_000, digest: null, previousDigest: null, paneChangedAtMs: null, idleTimeoutMs: 3_600_000,
   };
   it('reconcile: a turn ending on the limit screen is "limited"; subagent-limit or extra-usage banners are not', () => {

@@ -17,6 +17,7 @@ const base: CompletionInput = {
   panes: [busy],
   atShell: false,
   failure: null,
+  answerRecorded: null,
   submittedAtMs: submitted,
   nowMs: submitted + 60_000,
   digest: 'd1',
@@ -51,6 +52,24 @@ describe('judgeCompletion (strongest evidence first)', () => {
     expect(judgeCompletion({ ...noRegistry, panes: [atPrompt] })).toEqual({ kind: 'confirm' });
     expect(judgeCompletion({ ...noRegistry, panes: [atPrompt, atPrompt] })).toEqual({ kind: 'finished', evidence: 'pane' });
     expect(judgeCompletion({ ...noRegistry, panes: [atPrompt, busy] }).kind).toBe('working');
+  });
+
+  it('a transcript without the answer yet keeps the registry and the pane from calling the turn finished', () => {
+    // A failed turn's record can reach the disk a moment after the registry went idle: until the transcript says
+    // how the turn ended, it is still running as far as the task is concerned.
+    const idle = { ...base, registry: { status: 'idle', statusUpdatedAt: submitted + 50 } };
+    expect(judgeCompletion({ ...idle, answerRecorded: false })).toEqual({ kind: 'working', digestChanged: false });
+    expect(judgeCompletion({ ...idle, answerRecorded: true })).toEqual({ kind: 'finished', evidence: 'registry' });
+    const noRegistry = { ...base, registry: null, panes: [atPrompt, atPrompt] };
+    expect(judgeCompletion({ ...noRegistry, answerRecorded: false }).kind).toBe('working');
+    expect(judgeCompletion({ ...noRegistry, answerRecorded: true })).toEqual({ kind: 'finished', evidence: 'pane' });
+    // The Stop hook fires only after a turn that worked: it needs no record.
+    expect(judgeCompletion({ ...idle, answerRecorded: false, signalAtMs: submitted + 5 })).toEqual({ kind: 'finished', evidence: 'signal' });
+  });
+
+  it('an answer never recorded ends as stalled after the idle timeout, never as finished', () => {
+    const idle = { ...base, registry: { status: 'idle', statusUpdatedAt: submitted + 50 }, answerRecorded: false, idleTimeoutMs: 30_000 };
+    expect(judgeCompletion(idle)).toEqual({ kind: 'stalled', idleMs: 59_000 });
   });
 
   it('the pane is not trusted right after the submission', () => {

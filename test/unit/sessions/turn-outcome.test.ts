@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { paneTurnFailure, readStopFailure, readTurnRecord } from '../../../src/claude-code/core/turn-record.js';
 import { parseTranscriptChunk, turnEndSince } from '../../../src/claude-code/core/transcript.js';
 import { readPane } from '../../../src/claude-code/core/screen.js';
-import { turnFailure, type TurnEndInput } from '../../../src/sessions/core/turn-outcome.js';
+import { answerRecorded, turnFailure, type TurnEndInput } from '../../../src/sessions/core/turn-outcome.js';
 
 /**
  * The outcome of a turn, evidence × release, from the captures of every release (test/fixtures/claude-code/<v>/):
@@ -60,6 +60,12 @@ describe('the outcome of a turn: every kind of evidence, every release', () => {
     expect(outcomeOf({ failedSignal: signal, doneAtMs: signal ? null : submitted + 60_000 }, c), 'hook').toBe(outcome);
     // The transcript: the newest turn record since the submission.
     expect(outcomeOf({ record: turnEndSince(c.records, submitted) }, c), 'transcript').toBe(outcome);
+    // An answer is recorded only for a turn that worked, and not before its end is written: the submitted message
+    // alone (the moment the registry may already say idle) is no answer.
+    expect(answerRecorded(turnEndSince(c.records, submitted), true, NOW), 'answer recorded').toBe(outcome === 'succeeded');
+    const submission = c.records.filter((r) => r.type === 'user').slice(0, 1);
+    expect(answerRecorded(turnEndSince(submission, submitted), true, NOW), 'only the submission').toBe(false);
+    expect(answerRecorded(null, false, NOW), 'no transcript').toBeNull();
     // The pane alone.
     const reading = readPane(c.pane);
     expect(outcomeOf({ pane: c.pane, paneLimit: reading.limitBanner, paneIdle: reading.claudeUi && !reading.busy }, c), 'pane').toBe(outcome);
