@@ -53,8 +53,9 @@ export function turnFailure(input: TurnEndInput): TurnEndFailure | null {
 }
 
 /**
- * Whether the transcript records an answer to the turn submitted at `submittedAtMs`: null when no transcript could
- * be read (nothing to go by), false when it is read and the turn's end is not in it (yet).
+ * Whether the transcript records an answer to the turn, from the record the turn ended with so far (transcript.ts
+ * turnEndSince): null when no transcript could be read (nothing to go by), false when it is read and the turn's end
+ * is not in it (yet).
  */
 export function answerRecorded(record: unknown, transcriptRead: boolean, now: Date): boolean | null {
   if (!transcriptRead) return null;
