@@ -14,7 +14,8 @@ import { recoverLaunch } from './core/recovery.js';
 import { asLifecycle, idleAfter, pendingPathOf, type LifecycleRecord } from './core/session-record.js';
 import { idleSession, type State } from '../base/core/state.js';
 import { findSubmission, turnEndSince } from '../claude-code/core/transcript.js';
-import { answerRecorded, turnFailure, type FailureEvidence } from './core/turn-outcome.js';
+import { turnFailure, type FailureEvidence } from './core/turn-outcome.js';
+import { isAnswer } from '../claude-code/core/turn-record.js';
 import type { Context } from '../context.js';
 import { observe, recapture, type SessionObservation } from './observe.js';
 import { finishOrRollBackSwap, type SwapRecovery } from '../swap/recovery.js';
@@ -170,7 +171,7 @@ async function judgeAll(ctx: Context, state: State, names: string[], seen: Map<s
       panes,
       atShell: obs.atShell,
       failure,
-      answerRecorded: answerRecorded(turnEnd, obs.transcript !== null, now),
+      answerRecorded: obs.transcript === null ? null : isAnswer(turnEnd),
       submittedAtMs,
       nowMs: now.getTime(),
       digest: obs.pane === null ? null : paneDigest(obs.pane),

@@ -51,10 +51,15 @@ export function failureMessage(text: string | null, fallback: string): string {
   return folded.length > MAX_FAILURE_MESSAGE ? `${folded.slice(0, MAX_FAILURE_MESSAGE - 1)}…` : folded;
 }
 
+/** An assistant reply that is no API error: the turn it ends got an answer. */
+export function isAnswer(record: unknown): boolean {
+  return isRecord(record) && record.type === 'assistant' && record.isApiErrorMessage !== true;
+}
+
 /** What one transcript record says of the turn it ends. `now` only dates a usage limit's reset. */
 export function readTurnRecord(record: unknown, now: Date, defaultZone?: string): TurnReading {
-  if (!isRecord(record) || record.type === 'user') return { kind: 'none' };
-  if (record.isApiErrorMessage !== true) return record.type === 'assistant' ? { kind: 'answered' } : { kind: 'none' };
+  if (isAnswer(record)) return { kind: 'answered' };
+  if (!isRecord(record) || record.type === 'user' || record.isApiErrorMessage !== true) return { kind: 'none' };
   const status = typeof record.apiErrorStatus === 'number' ? record.apiErrorStatus : null;
   const error = typeof record.error === 'string' ? record.error : null;
   const errorType = typeof record.apiErrorType === 'string' ? record.apiErrorType : null;

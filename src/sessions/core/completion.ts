@@ -24,7 +24,7 @@ export interface CompletionInput {
   atShell: boolean;
   /** The API error the turn ended in (turn-outcome.ts turnFailure), or null. */
   failure: TurnEndFailure | null;
-  /** The transcript records an answer to the turn (turn-outcome.ts answerRecorded); null: no transcript read. */
+  /** The transcript's record of the turn's end is an answer (turn-record.ts isAnswer); null: no transcript read. */
   answerRecorded: boolean | null;
   submittedAtMs: number;
   nowMs: number;

@@ -51,13 +51,3 @@ export function turnFailure(input: TurnEndInput): TurnEndFailure | null {
   const shown = input.pane !== null && input.paneIdle ? paneTurnFailure(input.pane) : null;
   return shown === null ? null : { failure: shown, evidence: 'pane' };
 }
-
-/**
- * Whether the transcript records an answer to the turn, from the record the turn ended with so far (transcript.ts
- * turnEndSince): null when no transcript could be read (nothing to go by), false when it is read and the turn's end
- * is not in it (yet).
- */
-export function answerRecorded(record: unknown, transcriptRead: boolean, now: Date): boolean | null {
-  if (!transcriptRead) return null;
-  return readTurnRecord(record, now).kind === 'answered';
-}

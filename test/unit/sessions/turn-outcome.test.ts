@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { paneTurnFailure, readStopFailure, readTurnRecord } from '../../../src/claude-code/core/turn-record.js';
+import { isAnswer, paneTurnFailure, readStopFailure, readTurnRecord } from '../../../src/claude-code/core/turn-record.js';
 import { parseTranscriptChunk, turnEndSince } from '../../../src/claude-code/core/transcript.js';
 import { readPane } from '../../../src/claude-code/core/screen.js';
-import { answerRecorded, turnFailure, type TurnEndInput } from '../../../src/sessions/core/turn-outcome.js';
+import { turnFailure, type TurnEndInput } from '../../../src/sessions/core/turn-outcome.js';
 
 /**
  * The outcome of a turn, evidence × release, from the captures of every release (test/fixtures/claude-code/<v>/):
@@ -62,10 +62,9 @@ describe('the outcome of a turn: every kind of evidence, every release', () => {
     expect(outcomeOf({ record: turnEndSince(c.records, submitted) }, c), 'transcript').toBe(outcome);
     // An answer is recorded only for a turn that worked, and not before its end is written: the submitted message
     // alone (the moment the registry may already say idle) is no answer.
-    expect(answerRecorded(turnEndSince(c.records, submitted), true, NOW), 'answer recorded').toBe(outcome === 'succeeded');
+    expect(isAnswer(turnEndSince(c.records, submitted)), 'answer recorded').toBe(outcome === 'succeeded');
     const submission = c.records.filter((r) => r.type === 'user').slice(0, 1);
-    expect(answerRecorded(turnEndSince(submission, submitted), true, NOW), 'only the submission').toBe(false);
-    expect(answerRecorded(null, false, NOW), 'no transcript').toBeNull();
+    expect(isAnswer(turnEndSince(submission, submitted)), 'only the submission').toBe(false);
     // The pane alone.
     const reading = readPane(c.pane);
     expect(outcomeOf({ pane: c.pane, paneLimit: reading.limitBanner, paneIdle: reading.claudeUi && !reading.busy }, c), 'pane').toBe(outcome);
